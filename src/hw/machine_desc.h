@@ -1,0 +1,86 @@
+/*
+ * The description of a machine to boot: the hardware (architecture, the firmware's
+ * physical memory map, NUMA nodes, CPUs) and the kernel command line parameters that
+ * shape physical memory (movablecore=, kernelcore=, min_free_kbytes ...).
+ *
+ * It is plain data: src/input/config.c fills it from options, INI files and e820 logs;
+ * src/kernel/boot.c checks it and boots from it. This struct is what mmsim_config wraps.
+ *
+ * Invariants (machine_desc_validate checks them, boot refuses a description that breaks one):
+ *  - arch != NULL;
+ *  - either nr_ranges > 0 (an explicit map) or ram_size > 0 (one RAM range at the
+ *    architecture's default base);
+ *  - ranges are sorted by start, do not overlap, each has start < end and lies below
+ *    2^arch->max_phys_bits;
+ *  - 1 <= nr_nodes <= MAX_NUMNODES and 1 <= nr_cpus <= MAX_CPUS;
+ *  - explicit node ranges, when given for one node, are given for all, are disjoint and
+ *    each contains usable RAM; distance[i][i] == 10 and distance[i][j] > 10 for i != j.
+ */
+#ifndef MMSIM_HW_MACHINE_DESC_H
+#define MMSIM_HW_MACHINE_DESC_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/arch.h"
+#include "mmsim/mmsim.h"
+
+#define MAX_E820_ENTRIES 128
+#define MAX_NUMNODES 64
+#define MAX_CPUS 256
+
+/* Firmware range types, as the e820 table numbers them (arch/x86/include/asm/e820/types.h). */
+enum e820_type {
+	E820_TYPE_RAM = 1,
+	E820_TYPE_RESERVED = 2,
+	E820_TYPE_ACPI = 3,
+	E820_TYPE_NVS = 4,
+	E820_TYPE_UNUSABLE = 5,
+	E820_TYPE_PMEM = 7,
+	E820_TYPE_PRAM = 12,
+	E820_TYPE_SOFT_RESERVED = 0xefffffff,
+};
+
+/* One range of the physical map: [start, end) in bytes. */
+struct mem_range {
+	uint64_t start, end;
+	uint32_t type;		/* enum e820_type */
+};
+
+enum memory_model { MEMORY_MODEL_SPARSE, MEMORY_MODEL_FLAT };
+enum thp_mode { THP_ALWAYS, THP_MADVISE, THP_NEVER };
+
+struct machine_desc {
+	const struct arch_info *arch;
+	uint64_t ram_size;			/* bytes; used when nr_ranges == 0 */
+	unsigned int nr_ranges;
+	struct mem_range ranges[MAX_E820_ENTRIES];
+	bool map_from_firmware;			/* ranges came from BIOS-e820 lines: apply x86's
+						   early trims (page 0, 640K-1M) as Linux does */
+	unsigned int nr_nodes;
+	bool node_ranges_set;
+	struct { uint64_t start, end; } node_range[MAX_NUMNODES];
+	bool distance_set;
+	uint8_t distance[MAX_NUMNODES][MAX_NUMNODES];
+	unsigned int nr_cpus;
+	enum memory_model memory_model;
+	uint64_t seed;
+	/* kernel command line */
+	uint64_t movablecore;			/* bytes, 0 = not given */
+	uint64_t kernelcore;			/* bytes, 0 = not given */
+	unsigned int movablecore_percent;	/* movablecore=N% (0 = not given) */
+	unsigned int kernelcore_percent;
+	int64_t min_free_kbytes;		/* -1: computed at boot as Linux does */
+	unsigned int watermark_scale_factor;	/* vm.watermark_scale_factor, default 10 */
+	unsigned int lowmem_reserve_ratio[6];	/* 0 entries take the arch default */
+	bool lowmem_reserve_ratio_set;
+	unsigned int percpu_pagelist_high_fraction; /* 0 = the default sizing from low wmark */
+	enum thp_mode thp;			/* transparent_hugepage= (raises min_free_kbytes) */
+	bool check;				/* run every validator after every operation */
+};
+
+/* Fill d with the defaults: x86_64, 4 GiB (with the PC's hole-less map), 1 node, 2 CPUs. */
+void machine_desc_init(struct machine_desc *d);
+/* Check the invariants above; on failure fill err and return -EINVAL. */
+int machine_desc_validate(const struct machine_desc *d, struct mmsim_error *err);
+/* Name of an e820 type as the kernel prints it ("usable", "reserved", "ACPI data" ...). */
+const char *e820_type_name(uint32_t type);
+#endif

@@ -1,0 +1,56 @@
+/*
+ * Counters as /proc/vmstat, /proc/zoneinfo and /proc/meminfo show them (Linux:
+ * include/linux/mmzone.h enum zone_stat_item / node_stat_item, vm_event_item.h).
+ *
+ * Only counters the model maintains are listed; each list is in Linux 6.18's order, so
+ * the renderers print them where Linux prints them. A later issue that models a counter
+ * adds it at its Linux position. Counters are exact (Linux batches per-CPU deltas; the
+ * model applies every delta at once, so its values equal Linux's after a vmstat sync).
+ */
+#ifndef MMSIM_MM_VMSTAT_H
+#define MMSIM_MM_VMSTAT_H
+#include <stdint.h>
+
+#define ZONE_STAT_ITEMS(X)			\
+	X(NR_FREE_PAGES, "nr_free_pages")	\
+	X(NR_FREE_PAGES_BLOCKS, "nr_free_pages_blocks")	\
+	X(NR_ZONE_INACTIVE_ANON, "nr_zone_inactive_anon")	\
+	X(NR_ZONE_ACTIVE_ANON, "nr_zone_active_anon")	\
+	X(NR_ZONE_INACTIVE_FILE, "nr_zone_inactive_file")	\
+	X(NR_ZONE_ACTIVE_FILE, "nr_zone_active_file")	\
+	X(NR_ZONE_UNEVICTABLE, "nr_zone_unevictable")	\
+	X(NR_ZONE_WRITE_PENDING, "nr_zone_write_pending")	\
+	X(NR_MLOCK, "nr_mlock")
+
+#define NODE_STAT_ITEMS(X)			\
+	X(NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable")	\
+	X(NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable")	\
+	X(NR_PAGETABLE, "nr_page_table_pages")
+
+#define VM_EVENT_ITEMS(X)			\
+	X(PGALLOC_DMA, "pgalloc_dma")		\
+	X(PGALLOC_DMA32, "pgalloc_dma32")	\
+	X(PGALLOC_NORMAL, "pgalloc_normal")	\
+	X(PGALLOC_HIGH, "pgalloc_high")		\
+	X(PGALLOC_MOVABLE, "pgalloc_movable")	\
+	X(PGALLOC_DEVICE, "pgalloc_device")	\
+	X(PGFREE, "pgfree")
+
+#define X_ENUM(e, s) e,
+enum zone_stat_item { ZONE_STAT_ITEMS(X_ENUM) NR_VM_ZONE_STAT_ITEMS };
+enum node_stat_item { NODE_STAT_ITEMS(X_ENUM) NR_VM_NODE_STAT_ITEMS };
+enum vm_event_item { VM_EVENT_ITEMS(X_ENUM) NR_VM_EVENT_ITEMS };
+#undef X_ENUM
+
+extern const char *const zone_stat_names[NR_VM_ZONE_STAT_ITEMS];
+extern const char *const node_stat_names[NR_VM_NODE_STAT_ITEMS];
+extern const char *const vm_event_names[NR_VM_EVENT_ITEMS];
+
+/*
+ * Node byte counters (the _B items) are kept in bytes and shown in pages, as Linux does.
+ */
+static inline int node_stat_is_bytes(enum node_stat_item i)
+{
+	return i == NR_SLAB_RECLAIMABLE_B || i == NR_SLAB_UNRECLAIMABLE_B;
+}
+#endif
