@@ -83,4 +83,8 @@ void machine_desc_init(struct machine_desc *d);
 int machine_desc_validate(const struct machine_desc *d, struct mmsim_error *err);
 /* Name of an e820 type as the kernel prints it ("usable", "reserved", "ACPI data" ...). */
 const char *e820_type_name(uint32_t type);
+/* The public mmsim_config is a machine description being built. */
+struct mmsim_config {
+	struct machine_desc desc;
+};
 #endif

@@ -6,7 +6,8 @@
  *
  * Invariants (memblock_validate): within each type the regions are sorted by base,
  * have size > 0, do not overlap and are not adjacent with equal nid (they would have
- * been merged); every reserved region lies inside memory. Each reserved region keeps
+ * been merged). Reserved regions may cover holes (the low 1 MiB of a PC does), as in Linux.
+ * Each reserved region keeps
  * the name of its owner so a person can see what boot took.
  */
 #ifndef MMSIM_MM_MEMBLOCK_H

@@ -25,8 +25,8 @@
 
 /*
  * Page flags, as enum pageflags in include/linux/page-flags.h (names and meaning; the bit
- * numbers are mmsim's own). Bits 56-61 of flags hold the zone index (3 bits) and node id
- * (6 bits... see below) as Linux keeps them in the top of page->flags.
+ * numbers are mmsim's own). The top of flags holds the node id and zone index, as Linux keeps
+ * them in the top bits of page->flags (set_page_links).
  */
 enum pageflags {
 	PG_locked,		/* page is locked for I/O */
@@ -52,7 +52,6 @@ enum pageflags {
 	PG_buddy,		/* head of a free buddy block (a page_type in Linux 6.18) */
 	PG_anon,		/* anonymous (Linux: low bit of page->mapping) */
 	PG_swapcache,		/* in the swap cache */
-	PG_tail,		/* tail page of a compound page (Linux: compound_head bit 0) */
 	PG_table,		/* a page-table page (page_type PGTY_table) */
 	PG_pcp,			/* on a per-CPU free list (mmsim's own, for validation) */
 	NR_PAGEFLAGS
@@ -72,7 +71,8 @@ enum pageflags {
  *   +40 private      buddy: order of the free block; (slab) inuse/objects counters
  *   +48 mapcount     number of page-table mappings minus one (-1: unmapped)
  *   +52 refcount     references; 0 = free
- *   +56 compound     head: order of the compound page; tail: the head's struct page
+ *   +56 compound     head (PG_head): order of the compound page << 1; tail: address of
+ *                    the head's struct page | 1 (Linux keeps this in compound_head, bit 0)
  *
  * Invariants:
  *  - a page with PG_buddy is the head of a free block of order `private`, is on exactly
@@ -108,6 +108,16 @@ static inline void set_page_links(struct page *p, unsigned int nid, unsigned int
 {
 	p->flags = (p->flags & ((1ull << PAGE_NODE_SHIFT) - 1)) |
 		   ((uint64_t)nid << PAGE_NODE_SHIFT) | ((uint64_t)zidx << PAGE_ZONE_SHIFT);
+}
+
+static inline bool PageTail(const struct page *p) { return p->compound & 1; }
+static inline struct page *compound_head(struct page *p)
+{
+	return PageTail(p) ? (struct page *)(uintptr_t)(p->compound - 1) : p;
+}
+static inline unsigned int compound_order(const struct page *p)
+{
+	return page_test(p, PG_head) ? (unsigned int)(p->compound >> 1) : 0;
 }
 
 /* Migrate types (include/linux/mmzone.h). */

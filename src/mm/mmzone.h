@@ -42,18 +42,27 @@ struct free_area {
 enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 
 /*
- * Per-CPU free lists of one zone (struct per_cpu_pages): orders 0..PAGE_ALLOC_COSTLY_ORDER
- * and, with THP, pageblock_order; one list per pcp migrate type and order.
+ * Per-CPU free lists of one zone (struct per_cpu_pages): one list per pcp migrate type for
+ * each order 0..PAGE_ALLOC_COSTLY_ORDER (index order * MIGRATE_PCPTYPES + migratetype), and
+ * two for pageblock_order pages (THP): not movable, movable.
  * Invariant: count == sum over lists of (pages on it << its order); every page on a list
- * has PG_pcp, refcount 0 and its order in private.
+ * has PG_pcp, refcount 0 and its order in private; high_min <= high_max.
  */
-#define NR_PCP_ORDERS (PAGE_ALLOC_COSTLY_ORDER + 2)
-#define NR_PCP_LISTS (MIGRATE_PCPTYPES * NR_PCP_ORDERS)
+#define NR_LOWORDER_PCP_LISTS (MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
+#define NR_PCP_THP 2
+#define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
+#define PCP_BATCH_SCALE_MAX 5		/* CONFIG_PCP_BATCH_SCALE_MAX default */
+#define PCPF_PREV_FREE_HIGH_ORDER 0x1
+#define PCPF_FREE_HIGH_BATCH 0x2
 struct per_cpu_pages {
 	int count;		/* pages on the lists */
-	int high;		/* free to the buddy lists above this */
+	int high;		/* tuned between high_min and high_max; 0 until first use */
 	int high_min, high_max;
 	int batch;		/* pages moved to or from the buddy lists at once */
+	int free_count;		/* pages freed in a row, for the free batch size */
+	unsigned int flags;	/* PCPF_* */
+	unsigned int alloc_factor; /* batch scale for consecutive allocations */
+	int stat_threshold;	/* "vm stats threshold" of zoneinfo */
 	struct list_head lists[NR_PCP_LISTS];
 };
 
@@ -64,10 +73,12 @@ struct zone {
 	uint64_t _watermark[NR_WMARK];
 	uint64_t watermark_boost;
 	uint64_t nr_reserved_highatomic;
+	uint64_t nr_free_highatomic;
+	unsigned long flags;			/* ZONE_BELOW_HIGH ... */
 	int64_t lowmem_reserve[NR_ZONE_TYPES];	/* indexed by zone index */
 	struct pglist_data *zone_pgdat;
 	struct per_cpu_pages *per_cpu_pageset;	/* [nr_cpus] */
-	int stat_threshold;			/* vm stats threshold: per-CPU drift Linux allows */
+	int pageset_high_min, pageset_high_max, pageset_batch;
 	uint64_t zone_start_pfn;
 	uint64_t managed_pages;
 	uint64_t spanned_pages;
@@ -80,6 +91,8 @@ struct zone {
 	int64_t vm_stat[NR_VM_ZONE_STAT_ITEMS];
 	uint64_t vm_events[NR_VM_EVENT_ITEMS];	/* this zone's share of the pgalloc_* events */
 };
+
+#define ZONE_BELOW_HIGH 0x1ul		/* free pages fell below the high watermark */
 
 static inline bool zone_is_populated(const struct zone *z) { return z->present_pages != 0; }
 static inline bool zone_is_empty(const struct zone *z) { return z->spanned_pages == 0; }
@@ -155,6 +168,9 @@ struct mm_sys {
 	uint64_t vm_events[NR_VM_EVENT_ITEMS];
 
 	struct slab_state *slab;
+	int page_group_by_mobility_disabled;
+	unsigned int cpu_to_node[MAX_CPUS];
+	uint64_t nr_kernel_pages, nr_all_pages;	/* free memblock pages before the buddy init */
 
 	/* testing */
 	bool check;				/* validate after every operation */

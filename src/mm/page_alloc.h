@@ -40,6 +40,8 @@ struct page *alloc_pages_node(struct mm_sys *ms, int cpu, int nid, gfp_t gfp,
 struct page *alloc_pages(struct mm_sys *ms, int cpu, gfp_t gfp, unsigned int order, int *errp);
 /* Drop a reference; at zero give the 2^order frames back (via the pcp lists when eligible). */
 void __free_pages(struct mm_sys *ms, int cpu, struct page *page, unsigned int order);
+/* Boot: give a block of 2^order memblock-free pages to zone's buddy lists, counting it managed. */
+void __free_pages_core(struct mm_sys *ms, struct zone *zone, uint64_t pfn, unsigned int order);
 /* Give every per-CPU list's pages back to the buddy lists (drain_all_pages). */
 void drain_all_pages(struct mm_sys *ms);
 
@@ -48,6 +50,10 @@ void drain_all_pages(struct mm_sys *ms);
 /* Zones, memmap, pageblocks, watermarks; then memblock_free_all. Called by boot. */
 int mm_core_init(struct mm_sys *ms, struct mmsim_error *err);
 void mm_core_destroy(struct mm_sys *ms);
+/* Fallback order of zones for every node (build_all_zonelists). */
+void build_all_zonelists(struct mm_sys *ms);
+/* After the buddy lists are filled: min_free_kbytes, watermarks, reserves, pcp sizes. */
+void page_alloc_init_late(struct mm_sys *ms);
 /* Recompute min/low/high (after changing min_free_kbytes or watermark_scale_factor). */
 void setup_per_zone_wmarks(struct mm_sys *ms);
 void setup_per_zone_lowmem_reserve(struct mm_sys *ms);
