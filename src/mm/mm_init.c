@@ -83,6 +83,13 @@ static int sparse_init(struct mm_sys *ms, struct mmsim_error *err)
 	ms->sections = calloc(ms->nr_sections, sizeof(*ms->sections));
 	if (!ms->sections)
 		return -ENOMEM;
+	ms->memmap_rev_shift = ms->section_shift + 6;	/* 64-byte struct page */
+	_Static_assert(sizeof(struct page) == 64, "memmap_rev_shift assumes 64-byte struct page");
+	uint64_t pieces = (ms->ram->size >> ms->memmap_rev_shift) + 1;
+	ms->memmap_rev = malloc(pieces * sizeof(uint32_t));
+	if (!ms->memmap_rev)
+		return -ENOMEM;
+	memset(ms->memmap_rev, 0xff, pieces * sizeof(uint32_t));
 	for_each_node(ms, nid) {
 		/* memory_present: sections holding memory of this node */
 		uint64_t nr = 0;
@@ -99,9 +106,6 @@ static int sparse_init(struct mm_sys *ms, struct mmsim_error *err)
 		uint64_t base;
 		int ret = memblock_alloc_range(&ms->memblock, nr * map_size, map_size, 0, UINT64_MAX,
 					       (int)nid, "memmap", &base);
-		if (ret == -ENOMEM)	/* no section-aligned room: any page-aligned room */
-			ret = memblock_alloc_range(&ms->memblock, nr * map_size, ms->page_size, 0,
-						   UINT64_MAX, (int)nid, "memmap", &base);
 		if (ret)
 			return err_set(err, ret, NULL, 0, 0,
 				       "node %u: no room for the memmap of %llu sections (%llu KiB)",
@@ -123,6 +127,7 @@ static int sparse_init(struct mm_sys *ms, struct mmsim_error *err)
 			if (!ms->sections[sec].pageblock_flags)
 				return -ENOMEM;
 			ms->sections[sec].mem_map = map;
+			ms->memmap_rev[(host_to_phys(ms->ram, map) - ms->ram->base) >> ms->memmap_rev_shift] = (uint32_t)sec;
 			map += per;
 			ms->memmap_pages += map_size >> ms->page_shift;
 		}
@@ -619,6 +624,8 @@ void mm_core_destroy(struct mm_sys *ms)
 		free(ms->sections);
 		ms->sections = NULL;
 	}
+	free(ms->memmap_rev);
+	ms->memmap_rev = NULL;
 	free(ms->pageblock_flags_flat);
 	ms->pageblock_flags_flat = NULL;
 }

@@ -159,6 +159,13 @@ struct mm_sys {
 	unsigned int section_shift;		/* pfn bits per section */
 	uint64_t nr_sections;
 	struct mem_section *sections;		/* SPARSE: [max_pfn >> section_shift] */
+	/*
+	 * SPARSE reverse map for page_to_pfn: a section's memmap is one section_map_size
+	 * aligned piece of RAM, so the physical address of a struct page names the piece,
+	 * and memmap_rev[piece] the section whose memmap it is (UINT32_MAX: none).
+	 */
+	uint32_t *memmap_rev;
+	unsigned int memmap_rev_shift;		/* log2(section_map_size) */
 	uint64_t memmap_pages;			/* pages the memmap takes (nr_memmap_boot_pages) */
 
 	/* totals */

@@ -66,22 +66,17 @@ struct page *pfn_to_page(struct mm_sys *ms, uint64_t pfn)
 
 /*
  * The struct page array lives in simulated RAM, so a struct page's own physical address
- * says where it is: find the section (or flat map) whose memmap holds it.
+ * says where it is: in FLAT, an offset into mem_map; in SPARSE, a section_map_size piece
+ * of RAM that memmap_rev maps back to its section.
  */
 uint64_t page_to_pfn(struct mm_sys *ms, const struct page *page)
 {
 	if (ms->model == MEMORY_MODEL_FLAT)
 		return ms->min_pfn + (uint64_t)(page - ms->mem_map);
-	/* page->flags do not name the section; the memmap of a node's sections is one
-	 * contiguous buffer per node, so look the address up in the section table. */
-	uint64_t lo = ms->min_pfn >> ms->section_shift, hi = (ms->max_pfn - 1) >> ms->section_shift;
-	for (uint64_t s = lo; s <= hi; s++) {
-		struct mem_section *sec = &ms->sections[s];
-		uint64_t per = 1ull << ms->section_shift;
-		if (sec->mem_map && page >= sec->mem_map && page < sec->mem_map + per)
-			return (s << ms->section_shift) + (uint64_t)(page - sec->mem_map);
-	}
-	return UINT64_MAX;
+	uint64_t off = (uint64_t)((const uint8_t *)page - ms->ram->host);
+	uint64_t sec = ms->memmap_rev[off >> ms->memmap_rev_shift];
+	uint64_t idx = (off & ((1ull << ms->memmap_rev_shift) - 1)) / sizeof(struct page);
+	return (sec << ms->section_shift) + idx;
 }
 
 void *page_address(struct mm_sys *ms, const struct page *page)
