@@ -1,0 +1,77 @@
+/*
+ * The /proc renderers of a booted machine (Linux: mm/vmstat.c, fs/proc/meminfo.c,
+ * kernel/resource.c, mm/memblock.c debugfs). Each appends the whole file, byte for byte as
+ * Linux 6.18 prints it for the counters the model has, to sb; none changes the machine.
+ * docs/proc.md lists the fields each file has and the ones left out.
+ */
+#ifndef MMSIM_REPORT_PROC_H
+#define MMSIM_REPORT_PROC_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/machine.h"
+#include "util/strbuf.h"
+
+/* mm/vmstat.c */
+void proc_buddyinfo(struct mm_sys *ms, struct strbuf *sb);
+void proc_pagetypeinfo(struct mm_sys *ms, struct strbuf *sb);
+void proc_zoneinfo(struct mm_sys *ms, struct strbuf *sb);
+void proc_vmstat(struct mm_sys *ms, struct strbuf *sb);
+
+/* fs/proc/meminfo.c */
+void proc_meminfo(struct mm_sys *ms, struct strbuf *sb);
+
+/* /proc/iomem top level lines and the memblock debugfs view (mmsim's own file). */
+void proc_iomem(const struct mmsim_machine *m, struct strbuf *sb);
+void proc_memblock(const struct mm_sys *ms, struct strbuf *sb);
+
+/* ---- helpers shared by the renderers and the JSON document ---------------------------- */
+
+/* Migrate types Linux 6.18 on x86_64 compiles in (no CMA on the reference kernel). */
+static inline bool migratetype_shown(int mt) { return mt != MIGRATE_CMA; }
+
+/* Zone indexes the machine's configuration compiles (Linux's MAX_NR_ZONES). */
+static inline unsigned int proc_nr_zones(const struct mm_sys *ms) { return ms->arch->nr_zones; }
+
+/* Linux's zone name for zone index zidx of a node (set at boot; the arch's name otherwise). */
+const char *proc_zone_name(const struct mm_sys *ms, const struct zone *z, unsigned int zidx);
+
+/* Clamp a counter to >= 0 as Linux's readers do (zone_page_state and friends). */
+static inline uint64_t stat_pos(int64_t v) { return v < 0 ? 0 : (uint64_t)v; }
+
+/* A node stat item of all nodes in pages (byte items converted), clamped, as Linux's
+ * global_node_page_state_pages. */
+uint64_t global_node_page_state_pages(struct mm_sys *ms, enum node_stat_item i);
+/* A node's stat item in pages (byte items converted), clamped. */
+uint64_t node_page_state_pages(const struct mm_sys *ms, const pg_data_t *pgdat,
+			       enum node_stat_item i);
+
+/*
+ * Free blocks of one order and migrate type on a zone's list. With cap != 0 counting stops
+ * at cap and *overflow says so (pagetypeinfo caps at PAGETYPE_COUNT_CAP as Linux does).
+ */
+#define PAGETYPE_COUNT_CAP 100000
+uint64_t free_list_count(const struct zone *z, unsigned int order, int mt, uint64_t cap,
+			 bool *overflow);
+
+/* Pageblocks of each migrate type in a zone (pagetypeinfo_showblockcount_print). */
+void zone_pageblock_counts(struct mm_sys *ms, const struct zone *z, uint64_t count[MIGRATE_TYPES]);
+
+/* Is event i printed? pgalloc_<zone> only for the zone types the machine compiles. */
+bool vm_event_shown(const struct mm_sys *ms, enum vm_event_item i);
+
+/*
+ * The /proc/meminfo lines the model computes, in Linux's order: fn(arg, label, kB) for
+ * each, label with its colon ("MemTotal:").
+ */
+void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label, uint64_t kb),
+		      void *arg);
+
+/*
+ * The top-level ranges of /proc/iomem: the kernel's e820 table as boot left it (after the
+ * x86 early fixes), neighbours of one type merged; on arm64 the RAM ranges only. Up to max
+ * ranges into out; returns how many.
+ */
+unsigned int iomem_ranges(const struct mmsim_machine *m, struct mem_range *out, unsigned int max);
+/* /proc/iomem's name of a firmware range type ("System RAM", "Reserved", ...). */
+const char *iomem_type_name(uint32_t type);
+#endif

@@ -1,0 +1,89 @@
+/*
+ * /proc/meminfo (Linux: fs/proc/meminfo.c meminfo_proc_show, show_val_kb).
+ *
+ * Shown: MemTotal, MemFree, MemAvailable, Mlocked, HighTotal/HighFree/LowTotal/LowFree
+ * (only where ZONE_HIGHMEM is compiled, as CONFIG_HIGHMEM), Slab, SReclaimable, SUnreclaim,
+ * PageTables. Every other line needs a counter the model does not keep yet (page cache,
+ * LRU lists, swap, vmalloc, hugetlb, percpu ...) and is left out rather than shown as 0;
+ * docs/proc.md lists them.
+ */
+#include "report/proc.h"
+#include "mm/page_alloc.h"
+
+/* Is zone index zi of this machine highmem (is_highmem_idx)? Movable counts as highmem
+ * when the zone movable memory is taken from is HighMem (find_usable_zone_for_movable). */
+static bool zone_idx_is_highmem(const struct mm_sys *ms, unsigned int zi, bool movable_high)
+{
+	enum zone_type t = ms->arch->zones[zi];
+	return t == ZONE_HIGHMEM || (t == ZONE_MOVABLE && movable_high);
+}
+
+/* Highmem totals: managed and free pages of the highmem zones of all nodes. */
+static void highmem_totals(const struct mm_sys *ms, uint64_t *total, uint64_t *free)
+{
+	bool movable_high = false;
+
+	/* Movable memory comes from the highest zone below Movable that has memory. */
+	for_each_node(ms, nid) {
+		const pg_data_t *pgdat = ms->node_data[nid];
+		for (unsigned int zi = 0; pgdat && zi < proc_nr_zones(ms); zi++)
+			if (ms->arch->zones[zi] == ZONE_HIGHMEM && !zone_is_empty(&pgdat->node_zones[zi]))
+				movable_high = true;
+	}
+	*total = *free = 0;
+	for_each_node(ms, nid) {
+		const pg_data_t *pgdat = ms->node_data[nid];
+		for (unsigned int zi = 0; pgdat && zi < proc_nr_zones(ms); zi++) {
+			if (!zone_idx_is_highmem(ms, zi, movable_high))
+				continue;
+			*total += pgdat->node_zones[zi].managed_pages;
+			*free += stat_pos(pgdat->node_zones[zi].vm_stat[NR_FREE_PAGES]);
+		}
+	}
+}
+
+static bool arch_has_highmem(const struct mm_sys *ms)
+{
+	for (unsigned int zi = 0; zi < proc_nr_zones(ms); zi++)
+		if (ms->arch->zones[zi] == ZONE_HIGHMEM)
+			return true;
+	return false;
+}
+
+void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label, uint64_t kb),
+		      void *arg)
+{
+	unsigned int sh = ms->page_shift - 10;	/* pages -> kB, Linux's K() */
+	uint64_t total = ms->totalram_pages;
+	uint64_t freeram = global_free_pages(ms);
+	uint64_t sreclaim = global_node_page_state_pages(ms, NR_SLAB_RECLAIMABLE_B);
+	uint64_t sunreclaim = global_node_page_state_pages(ms, NR_SLAB_UNRECLAIMABLE_B);
+
+	fn(arg, "MemTotal:", total << sh);
+	fn(arg, "MemFree:", freeram << sh);
+	fn(arg, "MemAvailable:", si_mem_available(ms) << sh);
+	fn(arg, "Mlocked:", stat_pos(global_zone_page_state(ms, NR_MLOCK)) << sh);
+	if (arch_has_highmem(ms)) {
+		uint64_t htotal, hfree;
+		highmem_totals(ms, &htotal, &hfree);
+		fn(arg, "HighTotal:", htotal << sh);
+		fn(arg, "HighFree:", hfree << sh);
+		fn(arg, "LowTotal:", (total - htotal) << sh);
+		fn(arg, "LowFree:", (freeram - hfree) << sh);
+	}
+	fn(arg, "Slab:", (sreclaim + sunreclaim) << sh);
+	fn(arg, "SReclaimable:", sreclaim << sh);
+	fn(arg, "SUnreclaim:", sunreclaim << sh);
+	fn(arg, "PageTables:", global_node_page_state_pages(ms, NR_PAGETABLE) << sh);
+}
+
+/* show_val_kb: the label padded to 16 columns, the value right-aligned in 8, " kB". */
+static void show_val_kb(void *arg, const char *label, uint64_t kb)
+{
+	sb_printf(arg, "%-16s%8lu kB\n", label, (unsigned long)kb);
+}
+
+void proc_meminfo(struct mm_sys *ms, struct strbuf *sb)
+{
+	meminfo_for_each(ms, show_val_kb, sb);
+}
