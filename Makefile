@@ -1,0 +1,60 @@
+# Short commands over CMakePresets.json. Each target first installs missing Debian packages
+# (scripts/deps.sh), then configures and builds the preset it needs under build/<preset>.
+#
+#   make demo     release build, then boot the default machine and show its physical memory
+#   make test     debug build (-Werror), then every test (ctest --output-on-failure)
+#   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench    release build, then run every benchmark (bench/bench_*.c)
+#   make install  release build installed under $(DESTDIR)$(PREFIX)
+#   make fuzz     libFuzzer targets (fuzz/), built with clang
+#   make clean    remove build/
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps demo test asan bench install fuzz clean
+
+all: test
+
+deps:
+	@sh scripts/deps.sh
+
+# build-PRESET: configure (again each time, so edits to CMakePresets.json apply) and build.
+build-%: deps
+	cmake --preset $* >/dev/null
+	cmake --build --preset $* -j $(JOBS)
+
+demo: build-release
+	build/release/mmsim boot
+
+test: build-debug
+	ctest --preset debug -j $(JOBS)
+
+asan: build-asan-ubsan
+	ctest --preset asan-ubsan -j $(JOBS)
+
+bench: build-release
+	@set -e; found=0; \
+	for b in build/release/bench/bench_*; do \
+		[ -x "$$b" ] || continue; found=1; \
+		echo "== $$b"; "$$b"; \
+	done; \
+	if [ $$found = 0 ]; then echo "make bench: no benchmarks exist yet (bench/bench_*.c)" >&2; exit 1; fi
+
+# The prefix is fixed at configure time so that mmsim.pc names the installed paths.
+install: deps
+	cmake --preset release -DCMAKE_INSTALL_PREFIX="$(PREFIX)" >/dev/null
+	cmake --build --preset release -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install build/release
+
+fuzz:
+	@test -f fuzz/CMakeLists.txt || { echo "make fuzz: no fuzz targets exist yet (fuzz/CMakeLists.txt is absent)" >&2; exit 1; }
+	@sh scripts/deps.sh clang
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	@echo "make fuzz: run one on a copy of its corpus, e.g.:"
+	@echo "  cp -r fuzz/corpus/e820 /tmp/e820 && build/fuzz/fuzz/fuzz_e820 -max_total_time=60 /tmp/e820"
+
+clean:
+	rm -rf build

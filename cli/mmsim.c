@@ -1,0 +1,148 @@
+/*
+ * mmsim: the command. Dispatches to a subcommand; --help, --version, `help CMD`.
+ * Shared helpers (option reading, error lines, output) live here too.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+static void main_help(FILE *f)
+{
+	fputs("usage: mmsim COMMAND [OPTION]...\n"
+	      "\n"
+	      "mmsim simulates the Linux memory manager (Linux 6.18, x86-64) in user space.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  boot    boot a machine and show its physical memory (zones, buddy, slab, /proc)\n"
+	      "  help    show this help, or a command's: mmsim help boot\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help     show this help\n"
+	      "      --version  print the version\n"
+	      "\n"
+	      "Exit status: 0 success, 1 an operation failed or an input is wrong,\n"
+	      "2 a usage error. See mmsim(1).\n", f);
+}
+
+int cli_next_option(int argc, char **argv, int *i, const struct cli_option *table,
+		    const char *cmd, const char **value)
+{
+	const char *a = argv[*i];
+	*value = NULL;
+	if (strcmp(a, "-h") == 0)
+		a = "--help";
+	if (strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+		cli_usage_error("%s: unexpected argument '%s'; see 'mmsim help %s'", cmd, a, cmd);
+		return -1;
+	}
+	const char *name = a + 2;
+	const char *eq = strchr(name, '=');
+	size_t n = eq ? (size_t)(eq - name) : strlen(name);
+	for (const struct cli_option *o = table; o->name; o++) {
+		if (strlen(o->name) != n || strncmp(o->name, name, n) != 0)
+			continue;
+		if (!o->arg && eq) {
+			cli_usage_error("%s: option --%s takes no value", cmd, o->name);
+			return -1;
+		}
+		if (o->arg && !eq && *i + 1 >= argc) {
+			cli_usage_error("%s: option --%s needs a value (%s)", cmd, o->name, o->arg);
+			return -1;
+		}
+		if (o->arg)
+			*value = eq ? eq + 1 : argv[++*i];
+		++*i;
+		return o->id;
+	}
+	cli_usage_error("%s: unknown option '%.*s'; see 'mmsim help %s'", cmd, (int)(n + 2), a,
+			cmd);
+	return -1;
+}
+
+int cli_fail(const char *what, int rc, const struct mmsim_error *err)
+{
+	char buf[1024];
+	if (err && err->msg[0]) {
+		mmsim_error_format(err, buf, sizeof(buf));
+		/* A file error names its place itself; an option error is named by `what`. */
+		if (err->file[0])
+			fprintf(stderr, "mmsim: %s\n", buf);
+		else
+			fprintf(stderr, "mmsim: %s: %s\n", what, buf);
+	} else {
+		fprintf(stderr, "mmsim: %s: %s\n", what, mmsim_strerror(rc));
+	}
+	return CLI_EXIT_FAIL;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("mmsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_write(const char *buf, size_t len)
+{
+	if (len && fwrite(buf, 1, len, stdout) != len) {
+		fprintf(stderr, "mmsim: writing output: %s\n", strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* `mmsim help [CMD]`. */
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_help(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return cli_usage_error("help: takes one command name, got %d", argc - 1);
+	if (strcmp(argv[1], "boot") == 0) {
+		boot_help(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		main_help(stdout);
+		return 0;
+	}
+	return cli_usage_error("help: unknown command '%s'; commands: boot, help", argv[1]);
+}
+
+/* Flush stdout and report a failed write (a full disk, a closed pipe) as a failure. */
+static int finish(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "mmsim: writing output: %s\n", strerror(errno));
+		return status ? status : CLI_EXIT_FAIL;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error("no command given; try 'mmsim --help'");
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+		return finish(cmd_help(1, argv + 1));
+	if (strcmp(cmd, "--version") == 0) {
+		printf("mmsim %s\n", MMSIM_VERSION);
+		return finish(0);
+	}
+	if (strcmp(cmd, "help") == 0)
+		return finish(cmd_help(argc - 1, argv + 1));
+	if (strcmp(cmd, "boot") == 0)
+		return finish(cmd_boot(argc - 1, argv + 1));
+	if (cmd[0] == '-')
+		return cli_usage_error("unknown option '%s'; try 'mmsim --help'", cmd);
+	return cli_usage_error("unknown command '%s'; try 'mmsim --help'", cmd);
+}
