@@ -50,7 +50,7 @@ install: deps
 
 fuzz:
 	@test -f fuzz/CMakeLists.txt || { echo "make fuzz: no fuzz targets exist yet (fuzz/CMakeLists.txt is absent)" >&2; exit 1; }
-	@sh scripts/deps.sh clang
+	@sh scripts/deps.sh clang libclang-rt-14-dev
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
 	@echo "make fuzz: run one on a copy of its corpus, e.g.:"

@@ -8,13 +8,16 @@
  *
  * Invariants (machine_desc_validate checks them, boot refuses a description that breaks one):
  *  - arch != NULL;
- *  - either nr_ranges > 0 (an explicit map) or ram_size > 0 (one RAM range at the
- *    architecture's default base);
+ *  - either nr_ranges > 0 (an explicit map with at least one usable range) or
+ *    ram_size > 0 (boot lays out the PC map, with its 3-4 GiB hole, on x86, and one range
+ *    at the default base on arm64; on x86 the kernel's trims apply to every map);
  *  - ranges are sorted by start, do not overlap, each has start < end and lies below
  *    2^arch->max_phys_bits;
  *  - 1 <= nr_nodes <= MAX_NUMNODES and 1 <= nr_cpus <= MAX_CPUS;
- *  - explicit node ranges, when given for one node, are given for all, are disjoint and
- *    each contains usable RAM; distance[i][i] == 10 and distance[i][j] > 10 for i != j.
+ *  - explicit node ranges exist only when node_ranges_set, for nodes < nr_nodes, are
+ *    given for all of them, are disjoint and each contains usable RAM;
+ *    distance[i][i] == 10 and distance[i][j] > 10 for i != j;
+ *  - kernel parameters lie in the ranges Linux's sysctls and boot options accept.
  */
 #ifndef MMSIM_HW_MACHINE_DESC_H
 #define MMSIM_HW_MACHINE_DESC_H
@@ -70,14 +73,15 @@ struct machine_desc {
 	unsigned int kernelcore_percent;
 	int64_t min_free_kbytes;		/* -1: computed at boot as Linux does */
 	unsigned int watermark_scale_factor;	/* vm.watermark_scale_factor, default 10 */
-	unsigned int lowmem_reserve_ratio[6];	/* 0 entries take the arch default */
+	unsigned int lowmem_reserve_ratio[6];	/* when _set: literal per zone index, 0 = no
+						   reserve; otherwise the arch default */
 	bool lowmem_reserve_ratio_set;
 	unsigned int percpu_pagelist_high_fraction; /* 0 = the default sizing from low wmark */
 	enum thp_mode thp;			/* transparent_hugepage= (raises min_free_kbytes) */
 	bool check;				/* run every validator after every operation */
 };
 
-/* Fill d with the defaults: x86_64, 4 GiB (with the PC's hole-less map), 1 node, 2 CPUs. */
+/* Fill d with the defaults: x86_64, 4 GiB of RAM (a PC map at boot), 1 node, 2 CPUs. */
 void machine_desc_init(struct machine_desc *d);
 /* Check the invariants above; on failure fill err and return -EINVAL. */
 int machine_desc_validate(const struct machine_desc *d, struct mmsim_error *err);

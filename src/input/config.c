@@ -514,7 +514,7 @@ static int set_memory_model(struct machine_desc *d, const char *v, const struct 
 {
 	static const char *const words[] = { "sparse", "flat" };
 	static const enum memory_model models[] = { MEMORY_MODEL_SPARSE, MEMORY_MODEL_FLAT };
-	unsigned int i;
+	unsigned int i = 0;
 	int rc = value_word(v, w, words, 2, "sparse or flat", &i);
 
 	(void)n;
@@ -709,7 +709,7 @@ static int set_thp(struct machine_desc *d, const char *v, const struct where *w,
 {
 	static const char *const words[] = { "always", "madvise", "never" };
 	static const enum thp_mode modes[] = { THP_ALWAYS, THP_MADVISE, THP_NEVER };
-	unsigned int i;
+	unsigned int i = 0;
 	int rc = value_word(v, w, words, 3, "always, madvise or never", &i);
 
 	(void)n;
@@ -722,7 +722,7 @@ static int set_check(struct machine_desc *d, const char *v, const struct where *
 		     unsigned int n)
 {
 	static const char *const words[] = { "0", "1", "false", "true" };
-	unsigned int i;
+	unsigned int i = 0;
 	int rc = value_word(v, w, words, 4, "0, 1, false or true", &i);
 
 	(void)n;
