@@ -17,7 +17,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define KiB(x) ((uint64_t)(x) << 10)
 #define MiB(x) ((uint64_t)(x) << 20)
 #define GiB(x) ((uint64_t)(x) << 30)
 

@@ -201,10 +201,9 @@ static int reserve_kernel_image(struct mm_sys *ms, struct mmsim_error *err)
 		total += (parts[i].size + ms->page_size - 1) & ~(ms->page_size - 1);
 	uint64_t base = ms->arch->kernel_load;
 	if (memblock_free_bytes_in(&ms->memblock, base, base + total) != total) {
-		int ret = -ENOMEM;
 		struct memblock tmp_dir = ms->memblock;	/* find a place without reserving */
 		tmp_dir.bottom_up = true;
-		ret = memblock_alloc_range(&tmp_dir, total, MiB(2), ms->arch->reserve_low, UINT64_MAX,
+		int ret = memblock_alloc_range(&tmp_dir, total, MiB(2), ms->arch->reserve_low, UINT64_MAX,
 					   NUMA_NO_NODE, "kernel", &base);
 		if (ret)
 			return err_set(err, -EINVAL, NULL, 0, 0,

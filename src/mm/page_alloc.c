@@ -526,12 +526,10 @@ static inline bool pcp_allowed_order(struct mm_sys *ms, unsigned int order)
 	return ms->desc->thp != THP_NEVER && order == ms->pageblock_order;
 }
 
-static inline unsigned int order_to_pindex(struct mm_sys *ms, int mt, unsigned int order)
+static inline unsigned int order_to_pindex(int mt, unsigned int order)
 {
-	if (order > PAGE_ALLOC_COSTLY_ORDER) {
-		(void)ms;
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
 		return NR_LOWORDER_PCP_LISTS + (mt == MIGRATE_MOVABLE);
-	}
 	return MIGRATE_PCPTYPES * order + (unsigned)mt;
 }
 
@@ -590,7 +588,7 @@ static struct page *rmqueue_pcplist(struct mm_sys *ms, struct zone *zone, int cp
 				    int mt, unsigned int alloc_flags)
 {
 	struct per_cpu_pages *pcp = &zone->per_cpu_pageset[cpu];
-	struct list_head *list = &pcp->lists[order_to_pindex(ms, mt, order)];
+	struct list_head *list = &pcp->lists[order_to_pindex(mt, order)];
 	/* Allocation breaks a run of frees: shrink the next free batch. */
 	pcp->free_count >>= 1;
 	if (list_empty(list)) {
@@ -678,7 +676,7 @@ static void free_frozen_page_commit(struct mm_sys *ms, struct zone *zone, struct
 	bool free_high = false;
 	pcp->alloc_factor >>= 1;
 	count_vm_events(ms, PGFREE, 1ull << order);
-	unsigned int pindex = order_to_pindex(ms, mt, order);
+	unsigned int pindex = order_to_pindex(mt, order);
 	page->private = order;
 	page_set(page, PG_pcp);
 	list_add(&page->lru, &pcp->lists[pindex]);

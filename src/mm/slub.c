@@ -433,7 +433,8 @@ static struct page *new_slab(struct mm_sys *ms, int cpu, struct kmem_cache *s, g
 }
 
 /* __free_slab(): unmark, unaccount and give the pages back. */
-static void free_slab(struct mm_sys *ms, int cpu, struct kmem_cache *s, struct page *slab)
+/* Strip a slab page of its slab identity, uncount it and give it to the page allocator. */
+static void release_slab_page(struct mm_sys *ms, int cpu, struct page *slab, enum node_stat_item idx)
 {
 	unsigned int order = compound_order(slab);
 	slab->mapping = NULL;
@@ -441,9 +442,13 @@ static void free_slab(struct mm_sys *ms, int cpu, struct kmem_cache *s, struct p
 	slab->private = 0;
 	page_clear(slab, PG_slab);
 	page_clear(slab, PG_workingset);
-	mod_node_page_state(ms->node_data[slab_nid(slab)], cache_vmstat_idx(s),
-			    -(int64_t)(ms->page_size << order));
+	mod_node_page_state(ms->node_data[slab_nid(slab)], idx, -(int64_t)(ms->page_size << order));
 	__free_pages(ms, cpu, slab, order);
+}
+
+static void free_slab(struct mm_sys *ms, int cpu, struct kmem_cache *s, struct page *slab)
+{
+	release_slab_page(ms, cpu, slab, cache_vmstat_idx(s));
 }
 
 static void discard_slab(struct mm_sys *ms, int cpu, struct kmem_cache *s, struct page *slab)
@@ -1589,18 +1594,8 @@ static void slab_release_all(struct mm_sys *ms, bool give_back)
 			free(st->boot_cache[i]);
 		}
 	}
-	for (size_t i = 0; give_back && ok && i < sv.n; i++) {
-		struct page *slab = sv.v[i].slab;
-		unsigned int order = compound_order(slab);
-		slab->mapping = NULL;
-		slab->index = 0;
-		slab->private = 0;
-		page_clear(slab, PG_slab);
-		page_clear(slab, PG_workingset);
-		mod_node_page_state(ms->node_data[slab_nid(slab)], sv.v[i].idx,
-				    -(int64_t)(ms->page_size << order));
-		__free_pages(ms, 0, slab, order);
-	}
+	for (size_t i = 0; give_back && ok && i < sv.n; i++)
+		release_slab_page(ms, 0, sv.v[i].slab, sv.v[i].idx);
 	free(sv.v);
 	free(st);
 	ms->slab = NULL;

@@ -190,8 +190,7 @@ static void test_random_alloc_free(void **state)
 	struct mmsim_error err;
 	assert_int_equal(mmsim_machine_validate(m, &err), 0);
 	assert_int_equal(global_free_pages(ms), free0);
-	/* Full coalescing: no two free buddies left unmerged (the validator checks), and no
-	 * order-0 block remains where boot had none. */
+	/* Full coalescing: the validator above fails on any two free buddies left unmerged. */
 	free(owned);
 	mmsim_machine_free(m);
 }
