@@ -1,7 +1,8 @@
 # Short commands over CMakePresets.json. Each target first installs missing Debian packages
 # (scripts/deps.sh), then configures and builds the preset it needs under build/<preset>.
 #
-#   make demo     release build, then boot the default machine and show its physical memory
+#   make demo     release build, then boot the default machine, show its physical memory,
+#                 and translate addresses through its page tables and TLB
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -26,7 +27,14 @@ build-%: deps
 	cmake --build --preset $* -j $(JOBS)
 
 demo: build-release
-	build/release/mmsim boot
+	@echo '== mmsim boot: the default machine and its physical memory'
+	@build/release/mmsim boot
+	@echo
+	@echo '== mmsim translate: a small process in real x86-64 page tables, through the MMU and TLB'
+	@build/release/mmsim translate
+	@echo
+	@echo '== mmsim translate 0x7ffd1234abcd --repeat 2: one address, step by step, then the TLB hit'
+	@build/release/mmsim translate 0x7ffd1234abcd --repeat 2
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

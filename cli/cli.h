@@ -7,6 +7,7 @@
  */
 #ifndef MMSIM_CLI_CLI_H
 #define MMSIM_CLI_CLI_H
+#include <stdbool.h>
 #include <stdio.h>
 #include "mmsim/mmsim.h"
 
@@ -36,6 +37,49 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Write len bytes to stdout; 0, or CLI_EXIT_FAIL after printing the write error. */
 int cli_write(const char *buf, size_t len);
+
+/* ---- machine options shared by the commands that boot a machine (machine_opts.c) ---- */
+
+enum machine_opt {
+	MOPT_ARCH = 100, MOPT_RAM, MOPT_E820, MOPT_CONFIG, MOPT_NODES, MOPT_CPUS,
+	MOPT_MEMORY_MODEL, MOPT_SEED, MOPT_SET, MOPT_CHECK, MOPT_LEVELS, MOPT_GRANULE,
+	MOPT_VA_BITS, MOPT_TLB, MOPT_PAGING,
+};
+
+/* Entries for a command's option table (the command's own ids stay below 100). */
+#define CLI_MACHINE_OPTIONS \
+	{ "arch", "ARCH", MOPT_ARCH }, { "ram", "SIZE", MOPT_RAM }, \
+	{ "e820", "FILE", MOPT_E820 }, { "config", "FILE", MOPT_CONFIG }, \
+	{ "nodes", "N", MOPT_NODES }, { "cpus", "N", MOPT_CPUS }, \
+	{ "memory-model", "sparse|flat", MOPT_MEMORY_MODEL }, { "seed", "N", MOPT_SEED }, \
+	{ "set", "KEY=VALUE", MOPT_SET }, { "check", NULL, MOPT_CHECK }, \
+	{ "levels", "N", MOPT_LEVELS }, { "granule", "SIZE", MOPT_GRANULE }, \
+	{ "va-bits", "N", MOPT_VA_BITS }, { "tlb", "SPEC", MOPT_TLB }
+
+/* Machine options in the order given (applied in that order at boot). */
+struct machine_args {
+	struct { int id; const char *value; } *ops;
+	size_t n;
+	bool check;
+	unsigned int levels, granule, va_bits;	/* paging mode; 0 = default */
+};
+
+/* Room for argc options; 0 or CLI_EXIT_FAIL. */
+int machine_args_init(struct machine_args *a, int argc);
+void machine_args_free(struct machine_args *a);
+/* Record option id (>= MOPT_ARCH); 0 or CLI_EXIT_USAGE after a usage error. */
+int machine_args_add(struct machine_args *a, int id, const char *value, const char *cmd);
+/* Build the configuration and boot it; 0 or an exit status (error printed). */
+int machine_args_boot(const struct machine_args *a, mmsim_machine **out);
+/* The "Machine:" block of a command's help. */
+void machine_options_help(FILE *f);
+
+/* `mmsim translate ...`: argv[0] is "translate". */
+int cmd_translate(int argc, char **argv);
+void translate_help(FILE *f);
+/* `mmsim layout ...` (cli/layout.c). */
+int cmd_layout(int argc, char **argv);
+void layout_help(FILE *f);
 
 /* `mmsim boot ...`: argv[0] is "boot". Returns the exit status. */
 int cmd_boot(int argc, char **argv);

@@ -15,8 +15,10 @@ static void main_help(FILE *f)
 	      "mmsim simulates the Linux memory manager (Linux 6.18, x86-64) in user space.\n"
 	      "\n"
 	      "Commands:\n"
-	      "  boot    boot a machine and show its physical memory (zones, buddy, slab, /proc)\n"
-	      "  help    show this help, or a command's: mmsim help boot\n"
+	      "  boot       boot a machine and show its physical memory (zones, buddy, slab, /proc)\n"
+	      "  translate  translate a virtual address through page tables and TLBs, step by step\n"
+	      "  layout     print the kernel's virtual memory layout (x86_64, i386, arm64)\n"
+	      "  help       show this help, or a command's: mmsim help boot\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help     show this help\n"
@@ -97,6 +99,19 @@ int cli_write(const char *buf, size_t len)
 	return 0;
 }
 
+/* The commands, in the order the help lists them. */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*help)(FILE *f);
+};
+static const struct command commands[] = {
+	{ "boot", cmd_boot, boot_help },
+	{ "translate", cmd_translate, translate_help },
+	{ "layout", cmd_layout, layout_help },
+	{ NULL, NULL, NULL },
+};
+
 /* `mmsim help [CMD]`. */
 static int cmd_help(int argc, char **argv)
 {
@@ -106,15 +121,20 @@ static int cmd_help(int argc, char **argv)
 	}
 	if (argc > 2)
 		return cli_usage_error("help: takes one command name, got %d", argc - 1);
-	if (strcmp(argv[1], "boot") == 0) {
-		boot_help(stdout);
-		return 0;
+	for (const struct command *c = commands; c->name; c++) {
+		if (strcmp(argv[1], c->name) == 0) {
+			c->help(stdout);
+			return 0;
+		}
 	}
 	if (strcmp(argv[1], "help") == 0) {
 		main_help(stdout);
 		return 0;
 	}
-	return cli_usage_error("help: unknown command '%s'; commands: boot, help", argv[1]);
+	char names[256] = "";
+	for (const struct command *c = commands; c->name; c++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s, ", c->name);
+	return cli_usage_error("help: unknown command '%s'; commands: %shelp", argv[1], names);
 }
 
 /* Flush stdout and report a failed write (a full disk, a closed pipe) as a failure. */
@@ -140,8 +160,9 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "help") == 0)
 		return finish(cmd_help(argc - 1, argv + 1));
-	if (strcmp(cmd, "boot") == 0)
-		return finish(cmd_boot(argc - 1, argv + 1));
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(cmd, c->name) == 0)
+			return finish(c->run(argc - 1, argv + 1));
 	if (cmd[0] == '-')
 		return cli_usage_error("unknown option '%s'; try 'mmsim --help'", cmd);
 	return cli_usage_error("unknown command '%s'; try 'mmsim --help'", cmd);

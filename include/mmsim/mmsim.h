@@ -126,6 +126,46 @@ int mmsim_free_pages(mmsim_machine *m, int cpu, uint64_t pfn, unsigned int order
 /* Make the Nth page allocation from now fail (0 disables): for failure-path tests. */
 void mmsim_fail_nth_alloc(mmsim_machine *m, uint64_t nth);
 
+/* ---- the MMU: page tables, TLBs, translation ---------------------------------------- */
+
+/* Kinds of memory access. */
+#define MMSIM_ACCESS_READ	0u
+#define MMSIM_ACCESS_WRITE	1u
+#define MMSIM_ACCESS_EXEC	2u
+
+struct mmsim_translate_opts {
+	uint64_t va;		/* virtual address */
+	unsigned int access;	/* MMSIM_ACCESS_* */
+	int kernel;		/* nonzero: a supervisor (ring 0 / EL1) access; else user */
+	int cpu;		/* which CPU's MMU and TLB */
+	unsigned int repeat;	/* translate this many times (1..16; 0 = 1): the second
+				   shows the TLB hit */
+	int json;		/* JSON instead of text */
+	const char *logical;	/* x86 only, or NULL: "SEL:OFFSET" or "REG:OFFSET" (ds:0x10,
+				   0x2b:0x1000): go through the segmentation unit first, set
+				   up as Linux sets up a CPU; va is then ignored */
+};
+
+/*
+ * Translate one address in the machine's built-in address space (a small process image
+ * and the kernel's direct map, in real page tables; built on first use) and explain every
+ * step: the index at each level, each entry's address, raw value and bits, the TLB outcome,
+ * the physical address or the exact fault. Text or JSON into a malloc'd buffer.
+ */
+int mmsim_translate(mmsim_machine *m, const struct mmsim_translate_opts *o, char **out,
+		    size_t *len, struct mmsim_error *err);
+
+/* The built-in address space's map and one example translation per region. */
+int mmsim_translate_tour(mmsim_machine *m, char **out, size_t *len, struct mmsim_error *err);
+
+/*
+ * The kernel's virtual memory layout for an architecture and paging mode (levels: x86_64
+ * 4/5, i386 2/3; arm64 granule 4096/16384/65536 and va_bits; 0 = default), printed the way
+ * the kernel's documentation draws it.
+ */
+int mmsim_layout_render(const char *arch, unsigned int levels, unsigned int granule,
+			unsigned int va_bits, char **out, size_t *len, struct mmsim_error *err);
+
 #ifdef __cplusplus
 }
 #endif

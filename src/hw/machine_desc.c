@@ -269,7 +269,30 @@ int machine_desc_validate(const struct machine_desc *d, struct mmsim_error *err)
 		rc = check_distance(d, err);
 	if (!rc)
 		rc = check_kernel_params(d, err);
+	if (!rc && d->paging && d->paging->arch != d->arch->id)
+		rc = err_set(err, -EINVAL, NULL, 0, 0, "paging %s is a format of %s, but arch is "
+			     "%s", d->paging->name, arch_get(d->paging->arch)->name, d->arch->name);
+	if (!rc && d->tlb_set)
+		rc = tlb_config_check(&d->tlb, err);
 	return rc;
+}
+
+const struct pt_format *machine_desc_paging(const struct machine_desc *d)
+{
+	return d->paging ? d->paging : pt_format_default(d->arch->id);
+}
+
+/*
+ * Default TLBs: a well documented recent part per architecture (figures and sources in
+ * src/hw/tlb.c): Intel Skylake for x86 (i386 runs on the same cores), Cortex-A76 for arm64.
+ */
+const struct tlb_config *machine_desc_tlb(const struct machine_desc *d, struct tlb_config *buf)
+{
+	if (d->tlb_set)
+		return &d->tlb;
+	if (tlb_config_preset(d->arch->id == ARCH_ARM64 ? "cortex-a76" : "skylake", buf) != 0)
+		return NULL;
+	return buf;
 }
 
 /*

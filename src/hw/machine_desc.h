@@ -17,13 +17,17 @@
  *  - explicit node ranges exist only when node_ranges_set, for nodes < nr_nodes, are
  *    given for all of them, are disjoint and each contains usable RAM;
  *    distance[i][i] == 10 and distance[i][j] > 10 for i != j;
- *  - kernel parameters lie in the ranges Linux's sysctls and boot options accept.
+ *  - kernel parameters lie in the ranges Linux's sysctls and boot options accept;
+ *  - paging is NULL (the architecture's default format) or a format of arch;
+ *  - tlb passes tlb_config_check.
  */
 #ifndef MMSIM_HW_MACHINE_DESC_H
 #define MMSIM_HW_MACHINE_DESC_H
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/arch.h"
+#include "arch/pgtable.h"
+#include "hw/tlb.h"
 #include "mmsim/mmsim.h"
 
 #define MAX_E820_ENTRIES 128
@@ -79,7 +83,16 @@ struct machine_desc {
 	unsigned int percpu_pagelist_high_fraction; /* 0 = the default sizing from low wmark */
 	enum thp_mode thp;			/* transparent_hugepage= (raises min_free_kbytes) */
 	bool check;				/* run every validator after every operation */
+	/* MMU */
+	const struct pt_format *paging;		/* page-table format; NULL = arch default */
+	struct tlb_config tlb;			/* per-CPU TLB hierarchy (default: per arch) */
+	bool tlb_set;				/* tlb given; otherwise the arch's preset */
 };
+
+/* The page-table format d boots with (its paging, or the architecture's default). */
+const struct pt_format *machine_desc_paging(const struct machine_desc *d);
+/* The TLB configuration d boots with (its tlb, or the arch preset into *buf). */
+const struct tlb_config *machine_desc_tlb(const struct machine_desc *d, struct tlb_config *buf);
 
 /* Fill d with the defaults: x86_64, 4 GiB of RAM (a PC map at boot), 1 node, 2 CPUs. */
 void machine_desc_init(struct machine_desc *d);

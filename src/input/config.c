@@ -453,6 +453,9 @@ static int set_arch(struct machine_desc *d, const char *v, const struct where *w
 	if (!a)
 		return bad(w, lead(v), "unknown architecture \"%.64s\"; expected x86_64 (x86-64, "
 			   "amd64), i386 (x86, i686) or arm64 (aarch64)", v);
+	if (d->paging && d->paging->arch != a->id)
+		return bad(w, lead(v), "arch must be set before paging (%s is a format of %s)",
+			   d->paging->name, arch_get(d->paging->arch)->name);
 	if (a != d->arch && d->lowmem_reserve_ratio_set)
 		return bad(w, lead(v), "arch must be set before lowmem_reserve_ratio, whose "
 			   "values are per zone of the architecture");
@@ -731,6 +734,53 @@ static int set_check(struct machine_desc *d, const char *v, const struct where *
 	return rc;
 }
 
+/* paging = FORMAT: a page-table format of the architecture (arch/pgtable.h names). */
+static int set_paging(struct machine_desc *d, const char *v, const struct where *w,
+		      unsigned int n)
+{
+	char name[32], full[48];
+	const struct pt_format *f = trimmed(v, name, sizeof(name)) ? pt_format_by_name(name) : NULL;
+
+	(void)n;
+	/* Relative to the arch: "5level", "pae" (or "3level" on i386), "16k-48". */
+	if (!f && name[0]) {
+		snprintf(full, sizeof(full), "%s-%s", d->arch->name, name);
+		f = pt_format_by_name(full);
+		if (!f && d->arch->id == ARCH_I386 && strcmp(name, "3level") == 0)
+			f = pt_format_get(PTF_I386_PAE);
+	}
+	if (!f) {
+		char list[512] = "";
+		for (unsigned int i = 0; i < NR_PT_FORMATS; i++) {
+			const struct pt_format *g = pt_format_get((enum pt_format_id)i);
+			if (g && g->arch == d->arch->id)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 list[0] ? ", " : "", g->name);
+		}
+		return bad(w, lead(v), "unknown page-table format \"%.64s\"; expected for %s: %s",
+			   v, d->arch->name, list);
+	}
+	if (f->arch != d->arch->id)
+		return bad(w, lead(v), "%s is a format of %s, but arch is %s (set arch first)",
+			   f->name, arch_get(f->arch)->name, d->arch->name);
+	d->paging = f;
+	return 0;
+}
+
+/* tlb = PRESET or a description (grammar in docs/tlb.md). */
+static int set_tlb(struct machine_desc *d, const char *v, const struct where *w, unsigned int n)
+{
+	struct tlb_config cfg;
+	struct mmsim_error e = { 0 };
+
+	(void)n;
+	if (tlb_config_parse(v, &cfg, &e) != 0)
+		return bad(w, e.column > 0 ? (size_t)(e.column - 1) : lead(v), "%s", e.msg);
+	d->tlb = cfg;
+	d->tlb_set = true;
+	return 0;
+}
+
 /* Where the map already holds a range: "given on line N", "from the e820 file" ... */
 static void range_origin(const struct where *w, unsigned int i, char *buf, size_t size)
 {
@@ -894,6 +944,8 @@ static const struct key_def keys[] = {
 	{ "memory_model", SEC_MACHINE, set_memory_model },
 	{ "seed", SEC_MACHINE, set_seed },
 	{ "e820", SEC_MACHINE, set_e820 },
+	{ "paging", SEC_MACHINE, set_paging },
+	{ "tlb", SEC_MACHINE, set_tlb },
 	{ "movablecore", SEC_KERNEL, set_movablecore },
 	{ "kernelcore", SEC_KERNEL, set_kernelcore },
 	{ "min_free_kbytes", SEC_KERNEL, set_min_free_kbytes },

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/machine.h"
+#include "kernel/translate.h"
 #include "mm/kprofile.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
@@ -37,9 +38,9 @@ static int default_pc_map(struct machine_desc *d, uint64_t ram, struct mmsim_err
 	if (ram < MiB(2))
 		return err_set(err, -EINVAL, NULL, 0, 0, "RAM of %llu bytes is too small to boot (at least 2 MiB)",
 			       (unsigned long long)ram);
-	if (!d->arch->is_64bit && ram > low_top)
+	if (!d->arch->is_64bit && machine_desc_paging(d)->id != PTF_I386_PAE && ram > low_top)
 		return err_set(err, -EINVAL, NULL, 0, 0,
-			       "i386 without PAE addresses 4 GiB of physical memory: with the PCI hole below 4 GiB at most 3 GiB of RAM fits (asked for %llu MiB)",
+			       "i386 without PAE addresses 4 GiB of physical memory: with the PCI hole below 4 GiB at most 3 GiB of RAM fits (asked for %llu MiB; use --ram 3G, or PAE: --levels 3)",
 			       (unsigned long long)(ram >> 20));
 	unsigned int n = 0;
 	d->ranges[n++] = (struct mem_range){ 0, 0x9fc00, E820_TYPE_RAM };
@@ -325,14 +326,19 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 		err_set(err, ret, NULL, 0, 0, "the slab allocator could not start: %s", mmsim_strerror(ret));
 		goto out_destroy_mm;
 	}
+	ret = machine_setup_mmus(m, err);
+	if (ret)
+		goto out_teardown_slab;
 	if (ms->check) {
 		ret = machine_check(m, err);
 		if (ret)
-			goto out_teardown_slab;
+			goto out_free_mmus;
 	}
 	*out = m;
 	return 0;
 
+out_free_mmus:
+	machine_free_mmus(m);
 out_teardown_slab:
 	kmem_cache_teardown(ms);
 out_destroy_mm:
@@ -347,6 +353,8 @@ void mmsim_machine_free(mmsim_machine *m)
 {
 	if (!m)
 		return;
+	translate_space_free(m);
+	machine_free_mmus(m);
 	kmem_cache_teardown(&m->mm);
 	mm_core_destroy(&m->mm);
 	physmem_destroy(&m->ram);
@@ -361,7 +369,58 @@ int machine_check(struct mmsim_machine *m, struct mmsim_error *err)
 	ret = page_alloc_validate(&m->mm, err);
 	if (ret)
 		return ret;
-	return slab_validate(&m->mm, err);
+	ret = slab_validate(&m->mm, err);
+	for (unsigned int c = 0; !ret && m->cpu && c < m->desc.nr_cpus; c++)
+		ret = mmu_validate(&m->cpu[c], err);
+	if (!ret)
+		ret = translate_space_validate(m, err);
+	return ret;
+}
+
+/* ---- CPUs -------------------------------------------------------------------------- */
+
+/*
+ * Every CPU gets an MMU of the machine's format and its own TLB hierarchy. Random TLB
+ * replacement draws from a generator seeded by the machine seed and the CPU number, so
+ * runs repeat exactly and CPUs do not share a sequence.
+ */
+int machine_setup_mmus(struct mmsim_machine *m, struct mmsim_error *err)
+{
+	m->paging = machine_desc_paging(&m->desc);
+	if (!m->paging)
+		return err_set(err, -EINVAL, NULL, 0, 0, "no page-table format for %s",
+			       m->desc.arch->name);
+	const struct tlb_config *tc = machine_desc_tlb(&m->desc, &m->tlbcfg);
+	if (!tc)
+		return err_set(err, -EINVAL, NULL, 0, 0, "no TLB preset for %s", m->desc.arch->name);
+	if (tc != &m->tlbcfg)
+		m->tlbcfg = *tc;
+	m->cpu = calloc(m->desc.nr_cpus, sizeof(*m->cpu));
+	if (!m->cpu)
+		return err_set(err, -ENOMEM, NULL, 0, 0, "out of host memory for %u CPUs",
+			       m->desc.nr_cpus);
+	for (unsigned int c = 0; c < m->desc.nr_cpus; c++) {
+		uint64_t seed = m->desc.seed * 0x9e3779b97f4a7c15ull + c;
+		int ret = mmu_init(&m->cpu[c], m->paging, &m->ram, &m->tlbcfg, seed, (int)c);
+		if (ret) {
+			err_set(err, ret, NULL, 0, 0, "cpu %u: the TLB could not be built: %s", c,
+				mmsim_strerror(ret));
+			while (c--)
+				mmu_destroy(&m->cpu[c]);
+			free(m->cpu);
+			m->cpu = NULL;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+void machine_free_mmus(struct mmsim_machine *m)
+{
+	for (unsigned int c = 0; m->cpu && c < m->desc.nr_cpus; c++)
+		mmu_destroy(&m->cpu[c]);
+	free(m->cpu);
+	m->cpu = NULL;
 }
 
 int mmsim_machine_validate(mmsim_machine *m, struct mmsim_error *err)

@@ -1900,7 +1900,7 @@ static int validate_cache(struct mm_sys *ms, const struct kmem_cache *s, struct 
 	}
 	for (unsigned int cpu = 0; cpu < ms->nr_cpus; cpu++) {
 		struct kmem_cache_cpu *c = &s->cpu_slab[cpu];
-		unsigned long k;
+		unsigned long k = 0;
 		if (!c->slab && c->freelist)
 			return err_set(err, -EUCLEAN, "", 0, 0,
 				       "slab: cache %s: CPU %u has a free list but no CPU slab", s->name, cpu);
@@ -1916,7 +1916,7 @@ static int validate_cache(struct mm_sys *ms, const struct kmem_cache *s, struct 
 	}
 	for (unsigned int nid = 0; nid < ms->nr_node_ids; nid++) {
 		struct kmem_cache_node *n = s->node[nid];
-		unsigned long k, full;
+		unsigned long k = 0, full = 0;
 		if (!n)
 			continue;
 		ret = check_slab_list(ms, s, &n->partial, ON_NODE_PARTIAL, (int)nid, n->nr_slabs, &k, w, err);

@@ -1288,6 +1288,45 @@ static void test_gfp_parse(void **state)
 
 #define CFG_TEST(fn) cmocka_unit_test_setup_teardown(fn, cfg_setup, cfg_teardown)
 
+/* paging and tlb: formats of the arch (also arch-relative names), TLB presets and geometries. */
+static void test_mmu_keys(void **state)
+{
+	(void)state;
+	mmsim_config *cfg = NULL;
+	assert_int_equal(mmsim_config_new(&cfg), 0);
+	set_ok(cfg, "paging", "x86_64-5level");
+	assert_string_equal(cfg->desc.paging->name, "x86_64-5level");
+	set_ok(cfg, "paging", "4level");
+	assert_string_equal(cfg->desc.paging->name, "x86_64-4level");
+	set_fails(cfg, "paging", "arm64-4k-48", "arm64-4k-48 is a format of arm64", "x86_64",
+		  NULL);
+	set_fails(cfg, "paging", "6level", "unknown page-table format", "x86_64-4level",
+		  "x86_64-5level", NULL);
+	/* the arch cannot change under a format of another arch */
+	set_fails(cfg, "arch", "arm64", "arch must be set before paging", NULL);
+	mmsim_config_free(cfg);
+
+	assert_int_equal(mmsim_config_new(&cfg), 0);
+	set_ok(cfg, "arch", "i386");
+	set_ok(cfg, "paging", "3level");
+	assert_string_equal(cfg->desc.paging->name, "i386-pae");
+	set_ok(cfg, "paging", "pae");
+	mmsim_config_free(cfg);
+
+	assert_int_equal(mmsim_config_new(&cfg), 0);
+	set_ok(cfg, "arch", "arm64");
+	set_ok(cfg, "paging", "16k-47");
+	assert_string_equal(cfg->desc.paging->name, "arm64-16k-47");
+	set_ok(cfg, "tlb", "cortex-a76");
+	assert_true(cfg->desc.tlb_set);
+	assert_string_equal(cfg->desc.tlb.preset, "cortex-a76");
+	set_ok(cfg, "tlb", "l1d=64x4:4k; l2=none");
+	/* the TLB parser's column carries into the message */
+	set_fails(cfg, "tlb", "l1d=60x4:4k", "tlb:", "power of two", NULL);
+	set_fails(cfg, "tlb", "nonesuch", "tlb:", NULL);
+	mmsim_config_free(cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1321,6 +1360,7 @@ int main(void)
 		CFG_TEST(test_ini_distance_continuation),
 		CFG_TEST(test_ini_files),
 		cmocka_unit_test(test_gfp_parse),
+		cmocka_unit_test(test_mmu_keys),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
