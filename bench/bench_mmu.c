@@ -8,7 +8,8 @@
  * Method: boot a 1 GiB machine with the format, map 64 MiB of 4 KiB pages (16384 pages, so
  * the walk data far exceeds any TLB), then
  *   - TLB hit:  cycle over 8 pages of one 2 MiB region (fits every preset's L1 dTLB);
- *   - walk:     TLB "none" and a pseudo-random page per access: every access walks all
+ *   - walk:     TLB "none" and a pseudo-random page per access (xorshift masked to the
+ *               power-of-two page count, no division): every access walks all
  *               levels from the root (no page-walk cache);
  *   - walk+PWC: "skylake" geometry and pseudo-random pages over the 64 MiB: misses the TLB,
  *               usually hits the page-walk caches.
@@ -92,7 +93,7 @@ static double run(mmsim_machine *m, struct pgtable *pt, int mode, long iters, do
 	double t0 = now();
 	for (long i = 0; i < iters; i++) {
 		uint64_t va = mode == 0 ? REGION_VA + ((uint64_t)(i & 7) * g) + 0x10
-					: REGION_VA + (xorshift(&s) % npages) * g;
+					: REGION_VA + (xorshift(&s) & (npages - 1)) * g;
 		if (mmu_translate(mmu, va, MMU_USER | MMU_READ, &x, &f))
 			abort();
 		sum += x.pa;

@@ -370,16 +370,18 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 	if (!x86 && !(d.prot & PTE_ACCESSED) && !mmu->ctl.hw_af)
 		return fault(mmu, f, MMU_FAULT_ACCESS_FLAG, MMU_WHY_NONE, va, access, (int)level,
 			     raw, eaddr);
-	enum mmu_prot_why why = check_prot(mmu, prot, access);
-	if (why != MMU_WHY_NONE)
-		return fault(mmu, f, MMU_FAULT_PROT, why, va, access, (int)level, raw, eaddr);
+	/* check_prot, precomputed for the control bits (build_perm) */
+	unsigned int v = mmu->perm[access & 7][perm_key(prot)];
+	if (v & ~MMU_PERM_STORE_WALK)
+		return fault(mmu, f, MMU_FAULT_PROT, (enum mmu_prot_why)(v & ~MMU_PERM_STORE_WALK),
+			     va, access, (int)level, raw, eaddr);
 
 	uint64_t nraw = raw;
 	if (!(d.prot & PTE_ACCESSED)) {
 		nraw = fmt->ops->mkyoung(nraw);
 		prot |= PTE_ACCESSED;
 	}
-	if ((access & MMU_KIND_MASK) == MMU_WRITE && store_needs_walk(mmu, prot)) {
+	if (v & MMU_PERM_STORE_WALK) {
 		nraw = fmt->ops->mkdirty(nraw);
 		prot |= PTE_DIRTY;
 		if (!x86)
