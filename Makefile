@@ -33,8 +33,8 @@ demo: build-release
 	@echo '== mmsim translate: a small process in real x86-64 page tables, through the MMU and TLB'
 	@build/release/mmsim translate
 	@echo
-	@echo '== mmsim translate 0x7ffd1234abcd --repeat 2: one address, step by step, then the TLB hit'
-	@build/release/mmsim translate 0x7ffd1234abcd --repeat 2
+	@echo '== mmsim translate 0x7fffffffebcd --repeat 2: one address, step by step, then the TLB hit'
+	@build/release/mmsim translate 0x7fffffffebcd --repeat 2
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

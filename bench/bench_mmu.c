@@ -58,7 +58,6 @@ static int map_region(mmsim_machine *m, struct pgtable *pt, const struct pt_form
 {
 	if (pgtable_init(pt, &m->mm, f, 0))
 		return -1;
-	uint64_t g = 1ull << f->granule_shift;
 	/* Any frames do: the walker never reads the data pages. Use RAM 256 MiB in. */
 	uint32_t prot = PTE_USER | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY |
 			(f->arch == ARCH_ARM64 ? PTE_DBM : 0);
@@ -66,7 +65,6 @@ static int map_region(mmsim_machine *m, struct pgtable *pt, const struct pt_form
 			     f->granule_shift, prot, 0);
 	if (rc)
 		fprintf(stderr, "%s: mapping the region: %d\n", f->name, rc);
-	(void)g;
 	return rc ? -1 : 0;
 }
 

@@ -36,7 +36,7 @@ void translate_help(FILE *f)
 	      "\n", f);
 	machine_options_help(f);
 	fputs("Translation:\n"
-	      "  ADDRESS                virtual address, hex (0x7ffd1234abcd) or decimal\n"
+	      "  ADDRESS                virtual address, hex (0x7fffffffebcd) or decimal\n"
 	      "  --access KIND          read (default), write or exec\n"
 	      "  --kernel               a kernel-mode access (default: user mode)\n"
 	      "  --cpu N                the CPU whose MMU and TLB translate (default 0)\n"
@@ -47,8 +47,8 @@ void translate_help(FILE *f)
 	      "  -h, --help             show this help\n"
 	      "\n"
 	      "Examples:\n"
-	      "  mmsim translate 0x7ffd1234abcd\n"
-	      "  mmsim translate --levels 5 --access write --repeat 2 0x7ffd1234abcd\n"
+	      "  mmsim translate 0x7fffffffebcd\n"
+	      "  mmsim translate --levels 5 --access write --repeat 2 0x7fffffffebcd\n"
 	      "  mmsim translate --arch arm64 --granule 16k\n"
 	      "  mmsim translate --logical fs:0x10\n", f);
 }

@@ -45,7 +45,7 @@ static inline int va_half(const struct pt_format *f, uint64_t va)
 static inline bool is_x86(const struct mmu *mmu) { return mmu->fmt->arch != ARCH_ARM64; }
 
 /* Root table address held in a root register value (strip PCID / ASID / CnP bits). */
-static uint64_t root_table(const struct mmu *mmu, int half)
+uint64_t mmu_root_table(const struct mmu *mmu, int half)
 {
 	uint64_t r = mmu->root[half];
 	if (mmu->fmt->arch == ARCH_ARM64)
@@ -280,7 +280,7 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 	const struct pt_format *fmt = mmu->fmt;
 	const bool x86 = is_x86(mmu);
 	/* arm64 picks TTBR0/TTBR1 by the address's top bits; x86 has one root for both. */
-	uint64_t table = root_table(mmu, fmt->split == PT_SPLIT_TTBR ? half : 0);
+	uint64_t table = mmu_root_table(mmu, fmt->split == PT_SPLIT_TTBR ? half : 0);
 	/* Accumulated restrictions of the table levels: nothing restricted yet. */
 	uint32_t acc = PTE_WRITE | PTE_USER;
 	unsigned int level = 0, refs = 0, n = 0;
@@ -359,22 +359,21 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 	mmu->stats.walk_refs += refs;
 	mmu->stats.walk_refs_hist[refs]++;
 
-	uint64_t eaddr = epa;
 	if (d.kind != PTE_KIND_LEAF)	/* a format that decodes a table at the last level */
 		return fault(mmu, f, MMU_FAULT_RESERVED, MMU_WHY_NONE, va, access,
-			     (int)fmt->nr_levels - 1, raw, eaddr);
+			     (int)fmt->nr_levels - 1, raw, epa);
 	uint32_t prot = (d.prot & ~(PTE_WRITE | PTE_USER)) | (d.prot & acc & (PTE_WRITE | PTE_USER));
 	prot |= acc & (PTE_UXN | PTE_PXN);
 	/* Arm ranks an access-flag fault above a permission fault (Arm ARM, prioritization
 	   of synchronous aborts: translation, address size, access flag, permission). */
 	if (!x86 && !(d.prot & PTE_ACCESSED) && !mmu->ctl.hw_af)
 		return fault(mmu, f, MMU_FAULT_ACCESS_FLAG, MMU_WHY_NONE, va, access, (int)level,
-			     raw, eaddr);
+			     raw, epa);
 	/* check_prot, precomputed for the control bits (build_perm) */
 	unsigned int v = mmu->perm[access & 7][perm_key(prot)];
 	if (v & ~MMU_PERM_STORE_WALK)
 		return fault(mmu, f, MMU_FAULT_PROT, (enum mmu_prot_why)(v & ~MMU_PERM_STORE_WALK),
-			     va, access, (int)level, raw, eaddr);
+			     va, access, (int)level, raw, epa);
 
 	uint64_t nraw = raw;
 	if (!(d.prot & PTE_ACCESSED)) {
@@ -388,7 +387,7 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 			prot |= PTE_WRITE;
 	}
 	if (nraw != raw) {
-		write_entry(mmu, eaddr, nraw);
+		write_entry(mmu, epa, nraw);
 		mmu->stats.ad_updates++;
 		if (steps)
 			steps[n - 1].raw_after = nraw;
@@ -721,7 +720,7 @@ int mmu_validate(const struct mmu *mmu, struct mmsim_error *err)
 {
 	const struct pt_format *fmt = mmu->fmt;
 	for (int h = 0; h < (fmt->split == PT_SPLIT_TTBR ? 2 : 1); h++) {
-		uint64_t r = root_table(mmu, h);
+		uint64_t r = mmu_root_table(mmu, h);
 		if (!mmu->root[h])
 			continue;
 		if (r % fmt->root_align || !in_ram(mmu->ram, r, fmt->root_bytes))

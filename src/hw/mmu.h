@@ -165,6 +165,9 @@ void mmu_destroy(struct mmu *mmu);
  */
 int mmu_set_root(struct mmu *mmu, int half, uint64_t root_pa, uint16_t asid, bool noflush);
 
+/* The table a root register points at (PCID, ASID and flag bits stripped). */
+uint64_t mmu_root_table(const struct mmu *mmu, int half);
+
 /*
  * Translate va for `access`. Returns 0 and fills *x, or a positive enum mmu_fault_type and
  * fills *f (never both). Hot path: a TLB hit is a handful of compares.

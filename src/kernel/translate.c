@@ -11,7 +11,7 @@
  *   0x0000555555556000-0x0000555555558000  rw-  data      2 present
  *   0x0000555555559000-0x000055555557a000  rw-  [heap]    first 3 present
  *   0x00007ffff7a00000-0x00007ffff7c00000  rw-  anon THP  one 2 MiB page
- *   0x00007ffd1232a000-0x00007ffd1234b000  rw-  [stack]   top 4 present
+ *   0x00007ffffffde000-0x00007ffffffff000  rw-  [stack]   top 4 present
  *   0xffff888000000000-...                 rw-  direct map of RAM, kernel only, global, NX
  *   0xffffffff81000000-0xffffffff81400000  r-x  kernel text, kernel only, global
  *
@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include "arch/layout.h"
 #include "kernel/machine.h"
 #include "kernel/translate.h"
 #include "hw/segment.h"
@@ -129,18 +130,20 @@ struct demo_addrs {
 };
 
 /*
- * x86_64: PIE base 0x555555554000 (ELF_ET_DYN_BASE), mmap base below the stack gap, stack
- *   top 0x7ffffffff000 minus the randomization Linux skips with ASLR off; the stack shown
- *   ends at 0x7ffd1234b000 so that the example address 0x7ffd1234abcd is on it. Direct map
- *   at 0xffff888000000000 (4-level) / 0xff11000000000000 (5-level), kernel text at
- *   0xffffffff81000000 (Documentation/arch/x86/x86_64/mm.rst).
- * i386: text 0x08048000, stack below PAGE_OFFSET 0xc0000000, direct map of low memory
- *   (at most 896 MiB) at 0xc0000000.
- * arm64: PIE base 0xaaaaaaaa0000-ish = 2/3 of TASK_SIZE (ELF_ET_DYN_BASE), stack up to
- *   TASK_SIZE, linear map at PAGE_OFFSET = -(1 << VA_BITS) through TTBR1.
+ * The process part is what this machine's kernel gives a PIE program with ASLR off
+ * (`setarch -R cat /proc/self/maps`): x86_64 text at 0x555555554000 (ELF_ET_DYN_BASE),
+ * [heap] 33 pages after the image, mmap area below 0x7ffff7fff000, [stack]
+ * 0x7ffffffde000-0x7ffffffff000 (132 KiB ending at TASK_SIZE). i386: text 0x08048000, stack
+ * ending at TASK_SIZE = PAGE_OFFSET. arm64: PIE base 2/3 of TASK_SIZE (ELF_ET_DYN_BASE),
+ * stack ending at TASK_SIZE. The kernel part (PAGE_OFFSET, TASK_SIZE) comes from the
+ * layout tables of arch/layout.c, so `mmsim layout` and the translations agree.
  */
-static void demo_addrs(const struct pt_format *f, struct demo_addrs *a)
+static int demo_addrs(const struct pt_format *f, struct demo_addrs *a)
 {
+	const struct arch_layout *lay;
+	int rc = arch_layout(f, &lay);
+	if (rc)
+		return rc;
 	memset(a, 0, sizeof(*a));
 	uint64_t gran = 1ull << f->granule_shift;
 	unsigned int block = 0;
@@ -148,32 +151,27 @@ static void demo_addrs(const struct pt_format *f, struct demo_addrs *a)
 		if (f->level[l].leaf_ok)
 			block = f->level[l].shift;	/* the smallest huge size */
 	a->huge_shift = block;
+	a->page_offset = lay->page_offset;
+	a->stack_end = lay->map_window;	/* STACK_TOP: DEFAULT_MAP_WINDOW under LA57 */
 	switch (f->arch) {
 	case ARCH_X86_64:
 		a->text = 0x555555554000ull;
 		a->heap = 0x555555559000ull;
 		a->huge = 0x7ffff7a00000ull;
-		a->stack_end = 0x7ffd1234b000ull;
-		a->page_offset = f->va_bits == 57 ? 0xff11000000000000ull : 0xffff888000000000ull;
-		a->ktext = 0xffffffff81000000ull;
+		a->ktext = 0xffffffff81000000ull;	/* __START_KERNEL_map + 16 MiB */
 		break;
 	case ARCH_I386:
 		a->text = 0x08048000ull;
 		a->heap = 0x0804d000ull;
 		a->huge = block == 22 ? 0xb7400000ull : 0xb7600000ull;
-		a->stack_end = 0xc0000000ull;
-		a->page_offset = 0xc0000000ull;
 		break;
-	default: {
-		uint64_t task = 1ull << f->va_bits;
-		a->text = (2 * task / 3) & ~0xffffull;
+	default:
+		a->text = (2 * lay->task_size / 3) & ~0xffffull;
 		a->heap = a->text + 5 * gran;	/* after text and data, one page gap */
-		a->huge = task >> 1;
-		a->stack_end = task;
-		a->page_offset = ~0ull << f->va_bits;
+		a->huge = lay->task_size >> 1;
 		break;
 	}
-	}
+	return 0;
 }
 
 static void demo_space_free(struct demo_space *ds, struct mm_sys *ms)
@@ -195,12 +193,13 @@ static int demo_space_build(struct mmsim_machine *m, struct demo_space **out)
 	struct demo_space *ds = calloc(1, sizeof(*ds));
 	if (!ds)
 		return -ENOMEM;
-	int rc = pgtable_init(&ds->pt, ms, f, 0);
+	int rc = demo_addrs(f, &a);
+	if (!rc)
+		rc = pgtable_init(&ds->pt, ms, f, 0);
 	if (rc) {
 		free(ds);
 		return rc;
 	}
-	demo_addrs(f, &a);
 	unsigned int gs = f->granule_shift;
 	uint64_t g = 1ull << gs;
 	/*
@@ -494,9 +493,7 @@ int translate_run(struct mmsim_machine *m, int cpu, uint64_t va, unsigned int ac
 	if (rc)
 		return rc;
 	struct mmu *mmu = &m->cpu[cpu];
-	if (mmu->root[0] != (ds->pt.root[0] | (m->paging->arch == ARCH_ARM64 ?
-					       (uint64_t)ds->asid << 48 :
-					       mmu->ctl.pcide ? ds->asid : 0))) {
+	if (mmu_root_table(mmu, 0) != ds->pt.root[0] || mmu->asid != ds->asid) {
 		rc = demo_switch_to(m, ds, cpu);
 		if (rc)
 			return rc;

@@ -5,42 +5,8 @@
 # usage: bash layout.sh MMSIM-BINARY SOURCE-DIR
 set -eu
 MMSIM=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*" >&2; [ -s "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" >&2; exit 1; }
-run() { rc=0; "$MMSIM" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?; }
-
-run layout --help
-[ "$rc" = 0 ] || fail "layout --help: exit $rc"
-for opt in --arch --levels --granule --va-bits; do
-	grep -qF -- "$opt" "$tmp/out" || fail "'mmsim layout --help' does not describe $opt"
-done
-
-# expect_out ARGS... -- NEEDLE...: exit 0, nothing on stderr, stdout holds every NEEDLE.
-expect_out() {
-	local args=()
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	shift
-	run "${args[@]}"
-	[ "$rc" = 0 ] || fail "mmsim ${args[*]}: exit $rc"
-	[ ! -s "$tmp/err" ] || fail "mmsim ${args[*]}: printed on stderr"
-	for needle in "$@"; do
-		grep -qF -- "$needle" "$tmp/out" || fail "mmsim ${args[*]}: no '$needle' in the output"
-	done
-}
-
-# expect_status STATUS ARGS... -- NEEDLE: that exit, no stdout, one "mmsim: " line with NEEDLE.
-expect_status() {
-	local want=$1 args=()
-	shift
-	while [ "$1" != -- ]; do args+=("$1"); shift; done
-	run "${args[@]}"
-	[ "$rc" = "$want" ] || fail "mmsim ${args[*]}: exit $rc, expected $want"
-	[ ! -s "$tmp/out" ] || fail "mmsim ${args[*]}: printed on stdout"
-	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "mmsim ${args[*]}: expected one line on stderr"
-	grep -q '^mmsim: ' "$tmp/err" || fail "mmsim ${args[*]}: stderr does not start with 'mmsim: '"
-	grep -qF -- "$2" "$tmp/err" || fail "mmsim ${args[*]}: stderr does not name '$2'"
-}
+# shellcheck source=lib/expect.bash
+. "$(dirname "$0")/lib/expect.bash"
 
 # x86_64 (the default), as Documentation/arch/x86/x86_64/mm.rst.
 expect_out layout -- "(x86_64-4level)" "TASK_SIZE   0x00007ffffffff000" \
