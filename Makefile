@@ -2,7 +2,8 @@
 # (scripts/deps.sh), then configures and builds the preset it needs under build/<preset>.
 #
 #   make demo     release build, then boot the default machine, show its physical memory,
-#                 and translate addresses through its page tables and TLB
+#                 translate addresses through its page tables and TLB, and run a process:
+#                 exec of a real ELF file, brk and mmap, its /proc/PID/maps
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -35,6 +36,9 @@ demo: build-release
 	@echo
 	@echo '== mmsim translate 0x7fffffffebcd --repeat 2: one address, step by step, then the TLB hit'
 	@build/release/mmsim translate 0x7fffffffebcd --repeat 2
+	@echo
+	@echo '== mmsim run examples/address-space.mms: exec of /usr/bin/cat, brk and mmap, its /proc/PID/maps'
+	@build/release/mmsim run --echo examples/address-space.mms
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

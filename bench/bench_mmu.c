@@ -3,11 +3,14 @@
  * memory references each walk makes. Prints one line per figure; bench/RESULTS.md records
  * the numbers measured on the development machine and the method.
  *
- *   bench_mmu [accesses]
+ *   bench_mmu [accesses [format]]
  *
  * Method: boot a 1 GiB machine with the format, map 64 MiB of 4 KiB pages (16384 pages, so
  * the walk data far exceeds any TLB), then
- *   - TLB hit:  cycle over 8 pages of one 2 MiB region (fits every preset's L1 dTLB);
+ *   - TLB hit:  cycle over 8 pages of one 2 MiB region (fits every preset's L1 dTLB): the
+ *               inline micro-TLB answers (mmu.h);
+ *   - hit, slow: the same with the micro-TLB off (mmu_set_fast_path): every access goes
+ *               out of line through the canonical check and the TLB's L1 hint;
  *   - walk:     TLB "none" and a pseudo-random page per access (xorshift masked to the
  *               power-of-two page count, no division): every access walks all
  *               levels from the root (no page-walk cache);
@@ -22,13 +25,7 @@
 #include "hw/mmu.h"
 #include "mm/page_alloc.h"
 #include "mm/pgtable.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench.h"
 
 static mmsim_machine *boot(const struct pt_format *f, const char *tlb)
 {
@@ -76,10 +73,12 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
-/* ns per access over `iters` translations of addresses chosen by mode. */
+/* ns per access over `iters` translations: mode 0 TLB hits, 1 random pages, 2 TLB hits with
+   the micro-TLB off. */
 static double run(mmsim_machine *m, struct pgtable *pt, int mode, long iters, double *refs)
 {
 	struct mmu *mmu = &m->cpu[0];
+	mmu_set_fast_path(mmu, mode != 2);
 	if (mmu_set_root(mmu, 0, pt->root[0], 0, false))
 		return -1;
 	if (pt->root[1] && mmu_set_root(mmu, 1, pt->root[1], 0, false))
@@ -90,7 +89,7 @@ static double run(mmsim_machine *m, struct pgtable *pt, int mode, long iters, do
 	uint64_t sum = 0, refs0 = mmu->stats.walk_refs, walks0 = mmu->stats.walks;
 	double t0 = now();
 	for (long i = 0; i < iters; i++) {
-		uint64_t va = mode == 0 ? REGION_VA + ((uint64_t)(i & 7) * g) + 0x10
+		uint64_t va = mode != 1 ? REGION_VA + ((uint64_t)(i & 7) * g) + 0x10
 					: REGION_VA + (xorshift(&s) & (npages - 1)) * g;
 		if (mmu_translate(mmu, va, MMU_USER | MMU_READ, &x, &f))
 			abort();
@@ -107,18 +106,20 @@ static double run(mmsim_machine *m, struct pgtable *pt, int mode, long iters, do
 int main(int argc, char **argv)
 {
 	long iters = argc > 1 ? atol(argv[1]) : 20000000;
-	printf("%-14s %12s %12s %8s %12s %8s\n", "format", "TLB hit ns", "walk ns", "refs",
-	       "walk+PWC ns", "refs");
+	const char *only = argc > 2 ? argv[2] : NULL;
+	printf("%-14s %12s %12s %12s %8s %12s %8s\n", "format", "TLB hit ns", "hit, slow ns",
+	       "walk ns", "refs", "walk+PWC ns", "refs");
 	for (int id = 0; id < NR_PT_FORMATS; id++) {
 		const struct pt_format *f = pt_format_get((enum pt_format_id)id);
-		if (!f)
+		if (!f || (only && strcmp(only, f->name)))
 			continue;
-		double hit, walk, pwc, r0, r1, r2;
+		double hit, slow, walk, pwc, r0, r1, r2;
 		struct pgtable pt;
 		mmsim_machine *m = boot(f, f->arch == ARCH_ARM64 ? "cortex-a76" : "skylake");
 		if (!m || map_region(m, &pt, f))
 			return 1;
 		hit = run(m, &pt, 0, iters, &r0);
+		slow = run(m, &pt, 2, iters, &r0);
 		pwc = run(m, &pt, 1, iters / 4, &r2);
 		pgtable_destroy(&pt);
 		mmsim_machine_free(m);
@@ -128,7 +129,8 @@ int main(int argc, char **argv)
 		walk = run(m, &pt, 1, iters / 4, &r1);
 		pgtable_destroy(&pt);
 		mmsim_machine_free(m);
-		printf("%-14s %12.2f %12.2f %8.2f %12.2f %8.2f\n", f->name, hit, walk, r1, pwc, r2);
+		printf("%-14s %12.2f %12.2f %12.2f %8.2f %12.2f %8.2f\n", f->name, hit, slow, walk,
+		       r1, pwc, r2);
 	}
 	return 0;
 }

@@ -11,13 +11,7 @@
 #include "kernel/machine.h"
 #include "mm/page_alloc.h"
 #include "hw/physmem.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "bench.h"
 
 static mmsim_machine *boot(const char *ram, double *secs)
 {

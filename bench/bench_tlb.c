@@ -14,42 +14,19 @@
 #include "mmsim/mmsim.h"
 #include "hw/tlb.h"
 #include "util/rng.h"
+#include "bench.h"
 
 #define PAGE	4096ull
 #define NVA	4096		/* addresses replayed in a loop */
 #define RUNS	5
 
-/* What one measurement returns: ns per operation and whether its premise held. */
-struct result {
-	double ns;
-	int ok;
-};
-
 /* Print label with the median, minimum and maximum of r[0..RUNS). */
 static void report(const char *kind, const char *label, const char *unit, struct result *r,
 		   const char *premise)
 {
-	int ok = 1;
-
-	for (int i = 0; i < RUNS; i++) {
-		ok &= r[i].ok;
-		for (int j = i + 1; j < RUNS; j++) {
-			if (r[j].ns < r[i].ns) {
-				struct result x = r[i];
-				r[i] = r[j];
-				r[j] = x;
-			}
-		}
-	}
+	int ok = sort_results(r, RUNS);
 	printf("%-8s %-36s %7.2f %s  (%.2f-%.2f; %s%s)\n", kind, label, r[RUNS / 2].ns, unit,
 	       r[0].ns, r[RUNS - 1].ns, ok ? "" : "NOT ", premise);
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* A TLB from a preset or description; exits on error (this is a program, not the library). */

@@ -69,6 +69,8 @@ int machine_args_init(struct machine_args *a, int argc);
 void machine_args_free(struct machine_args *a);
 /* Record option id (>= MOPT_ARCH); 0 or CLI_EXIT_USAGE after a usage error. */
 int machine_args_add(struct machine_args *a, int id, const char *value, const char *cmd);
+/* Build the configuration (the caller frees it); 0 or an exit status (error printed). */
+int machine_args_config(const struct machine_args *a, mmsim_config **out);
 /* Build the configuration and boot it; 0 or an exit status (error printed). */
 int machine_args_boot(const struct machine_args *a, mmsim_machine **out);
 /* The "Machine:" block of a command's help. */
@@ -77,6 +79,9 @@ void machine_options_help(FILE *f);
 /* `mmsim translate ...`: argv[0] is "translate". */
 int cmd_translate(int argc, char **argv);
 void translate_help(FILE *f);
+/* `mmsim run FILE.mms` (cli/run.c). */
+int cmd_run(int argc, char **argv);
+void run_help(FILE *f);
 /* `mmsim layout ...` (cli/layout.c). */
 int cmd_layout(int argc, char **argv);
 void layout_help(FILE *f);

@@ -179,10 +179,9 @@ static int apply_paging(mmsim_config *cfg, const struct machine_args *a)
 	return cli_fail(what, rc, &err);
 }
 
-int machine_args_boot(const struct machine_args *a, mmsim_machine **out)
+int machine_args_config(const struct machine_args *a, mmsim_config **out)
 {
 	mmsim_config *cfg = NULL;
-	struct mmsim_error err = { 0 };
 	int rc = mmsim_config_new(&cfg);
 	if (rc < 0)
 		return cli_fail("config", rc, NULL);
@@ -191,11 +190,24 @@ int machine_args_boot(const struct machine_args *a, mmsim_machine **out)
 		status = apply_op(cfg, a->ops[k].id, a->ops[k].value);
 	if (!status)
 		status = apply_paging(cfg, a);
-	if (!status) {
-		rc = mmsim_boot(cfg, out, &err);
-		if (rc < 0)
-			status = cli_fail("boot", rc, &err);
+	if (status) {
+		mmsim_config_free(cfg);
+		return status;
 	}
+	*out = cfg;
+	return 0;
+}
+
+int machine_args_boot(const struct machine_args *a, mmsim_machine **out)
+{
+	mmsim_config *cfg = NULL;
+	struct mmsim_error err = { 0 };
+	int status = machine_args_config(a, &cfg);
+	if (status)
+		return status;
+	int rc = mmsim_boot(cfg, out, &err);
+	if (rc < 0)
+		status = cli_fail("boot", rc, &err);
 	mmsim_config_free(cfg);
 	return status;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "replay.h"
 
 static void main_help(FILE *f)
 {
@@ -18,6 +19,9 @@ static void main_help(FILE *f)
 	      "  boot       boot a machine and show its physical memory (zones, buddy, slab, /proc)\n"
 	      "  translate  translate a virtual address through page tables and TLBs, step by step\n"
 	      "  layout     print the kernel's virtual memory layout (x86_64, i386, arm64)\n"
+	      "  run        run a scenario script (.mms): exec, system calls, /proc files, checks\n"
+	      "  replay     replay an strace log of a program and show its final memory map\n"
+	      "  validate   run a program on this kernel and compare its memory map with mmsim's\n"
 	      "  help       show this help, or a command's: mmsim help boot\n"
 	      "\n"
 	      "Options:\n"
@@ -109,6 +113,9 @@ static const struct command commands[] = {
 	{ "boot", cmd_boot, boot_help },
 	{ "translate", cmd_translate, translate_help },
 	{ "layout", cmd_layout, layout_help },
+	{ "run", cmd_run, run_help },
+	{ "replay", cmd_replay, replay_help },
+	{ "validate", cmd_validate, validate_help },
 	{ NULL, NULL, NULL },
 };
 

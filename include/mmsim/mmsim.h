@@ -71,6 +71,14 @@ void mmsim_machine_free(mmsim_machine *m);
  */
 int mmsim_proc_render(mmsim_machine *m, const char *name, char **out, size_t *len);
 
+/*
+ * Render /proc/PID/<name> of a simulated process: "maps", "smaps" (the VMA half: page
+ * counts are zero until pages are modelled) or "status" (its memory lines), byte for byte as
+ * Linux 6.18 prints them, into a malloc'd buffer the caller frees. -ESRCH for no such
+ * process, -ENOENT for another name.
+ */
+int mmsim_proc_pid_render(mmsim_machine *m, int pid, const char *name, char **out, size_t *len);
+
 /* Names of the /proc files mmsim_proc_render knows, NULL-terminated. */
 const char *const *mmsim_proc_names(void);
 
@@ -169,4 +177,109 @@ int mmsim_layout_render(const char *arch, unsigned int levels, unsigned int gran
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- scenario scripts (.mms, docs/scenario-language.md) ---------------------------- */
+
+#define MMSIM_SCRIPT_ECHO	0x1u	/* echo every system call with its result */
+#define MMSIM_SCRIPT_CHECK	0x2u	/* run every validator after every statement */
+
+/*
+ * Run the script text (len bytes; name is used in messages: "lesson.mms:12:5: ...").
+ * cfg describes the machine; the script's `machine` lines change it before the machine
+ * boots. The output of `show`, `echo` (and the echo of calls) is returned in *out
+ * (malloc'd, NUL-terminated) even when the script fails part way.
+ * Returns 0 when every statement ran and every expectation held; MMSIM_SCRIPT_FAILED when
+ * an `expect` or a checked return value did not hold (err says where and what); a negative
+ * errno for input that is wrong (err names file, line, column and what was expected).
+ */
+#define MMSIM_SCRIPT_FAILED 1
+int mmsim_script_run(mmsim_config *cfg, const char *name, const char *text, size_t len,
+		     unsigned int flags, char **out, size_t *outlen, struct mmsim_error *err);
+
+/* ---- strace replay and recording (docs/replay.md) ---------------------------------- */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One message of a replay: a return value that differs from the log's, or a note. */
+enum mmsim_replay_msg_kind {
+	MMSIM_REPLAY_DIVERGED,	/* the model returned another value than the kernel did */
+	MMSIM_REPLAY_NOTE,	/* something the replay could not do exactly (skipped call,
+				   approximated environment, call not modelled ...) */
+};
+struct mmsim_replay_msg {
+	enum mmsim_replay_msg_kind kind;
+	const char *file;	/* the log's name */
+	int line;		/* 1-based line of the call in the log (0: the log as a whole) */
+	const char *call;	/* the call's line as logged (DIVERGED), or NULL */
+	int64_t expected, got;	/* DIVERGED: the kernel's value and the model's (-errno) */
+	const char *text;	/* one sentence: "mmap(...) = 0x7ffff7fc0000, mmsim gave
+				   0x7ffff7fbe000" or the note */
+};
+
+struct mmsim_replay_opts {
+	/* Called for every message, in log order; NULL: messages are only counted. */
+	void (*report)(void *ctx, const struct mmsim_replay_msg *msg);
+	void *ctx;
+};
+
+struct mmsim_replay_result {
+	char *maps;		/* the first process's /proc/PID/maps as it stood when it called
+				   exit_group (or at the log's end); malloc'd, "" if none */
+	size_t maps_len;
+	int pid;		/* the first process's pid in the log (its execve's) */
+	unsigned long calls;	/* call lines read */
+	unsigned long checked;	/* calls applied whose recorded value was compared */
+	unsigned long diverged;	/* of those, how many differed */
+	unsigned long ignored;	/* calls known not to change the model (close, wait4 ...) */
+	unsigned long skipped;	/* calls not modelled or of unknown processes (noted) */
+	unsigned long notes;
+};
+
+/*
+ * Replay a log of `strace -f -y -e trace=memory,process` (with or without -v, -tt, -T;
+ * pids in front or not) on machine m: the first process is created from the log's first
+ * execve with ASLR off (personality ADDR_NO_RANDOMIZE, as `setarch -R`), every call of
+ * every process of the log is applied in log order, and every recorded return value is
+ * compared with the model's. The log is read from path, or from text/len when text is not
+ * NULL (path then only names it). Returns 0 when the log was read to its end (res filled:
+ * free it with mmsim_replay_result_free; res->diverged says whether everything matched),
+ * -EINVAL with err at the first line that cannot be read (res is then filled up to there),
+ * -ENOENT/-EIO for a file that cannot be read, -ENOMEM.
+ */
+int mmsim_replay(mmsim_machine *m, const char *path, const char *text, size_t len,
+		 const struct mmsim_replay_opts *o, struct mmsim_replay_result *res,
+		 struct mmsim_error *err);
+void mmsim_replay_result_free(struct mmsim_replay_result *res);
+
+struct mmsim_record_opts {
+	int passthrough;	/* nonzero: the program's stdout and stderr stay the caller's
+				   (default: /dev/null); its stdin is always /dev/null */
+};
+struct mmsim_record_result {
+	char *log;		/* strace-format text: "PID call(args) = ret" lines (malloc'd) */
+	size_t log_len;
+	char *maps;		/* /proc/PID/maps of the first process at its exit_group entry,
+				   or when it died another way (malloc'd, "" if never read) */
+	size_t maps_len;
+	uint64_t stack_start;	/* the stack VMA's start when the first process's execve
+				   returned (0 if unknown): growth below it happened at run time */
+	int exit_status;	/* the program's wait status (as waitpid gives it) */
+};
+/*
+ * Run argv[0] (searched in PATH) on the live kernel under ptrace with ASLR off, following
+ * forks, and record its memory and process system calls (and prlimit64/setrlimit) in
+ * strace's format, with -y paths and full execve argv and envp. 0 and res (free it with
+ * mmsim_record_result_free); -EPERM when ptrace is not permitted here, -ENOENT when the
+ * program cannot be started, -ENOSYS off Linux x86-64; err says which.
+ */
+int mmsim_record(char *const argv[], const struct mmsim_record_opts *o,
+		 struct mmsim_record_result *res, struct mmsim_error *err);
+void mmsim_record_result_free(struct mmsim_record_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* MMSIM_MMSIM_H */

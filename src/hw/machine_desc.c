@@ -38,6 +38,7 @@ void machine_desc_init(struct machine_desc *d)
 	d->min_free_kbytes = -1;
 	d->watermark_scale_factor = 10;
 	d->thp = THP_MADVISE;	/* as /sys/kernel/mm/transparent_hugepage/enabled on the host */
+	d->anon_vma_name = -1;	/* as the kernel profile */
 	for (unsigned int i = 0; i < MAX_NUMNODES; i++)
 		for (unsigned int j = 0; j < MAX_NUMNODES; j++)
 			d->distance[i][j] = i == j ? LOCAL_DISTANCE : REMOTE_DISTANCE;

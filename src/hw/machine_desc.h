@@ -83,6 +83,8 @@ struct machine_desc {
 	unsigned int percpu_pagelist_high_fraction; /* 0 = the default sizing from low wmark */
 	enum thp_mode thp;			/* transparent_hugepage= (raises min_free_kbytes) */
 	bool check;				/* run every validator after every operation */
+	int anon_vma_name;			/* CONFIG_ANON_VMA_NAME: -1 as the kernel profile
+						   (off on the reference kernel), 0 off, 1 on */
 	/* MMU */
 	const struct pt_format *paging;		/* page-table format; NULL = arch default */
 	struct tlb_config tlb;			/* per-CPU TLB hierarchy (default: per arch) */

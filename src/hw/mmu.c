@@ -44,6 +44,24 @@ static inline int va_half(const struct pt_format *f, uint64_t va)
 
 static inline bool is_x86(const struct mmu *mmu) { return mmu->fmt->arch != ARCH_ARM64; }
 
+/* The generation an MMU without a TLB points at: its micro-TLB is never filled. */
+static const uint64_t no_tlb_gen;
+
+/* The walk loop for format fmt. */
+static enum mmu_walker fmt_walker(const struct pt_format *fmt)
+{
+	if (fmt->id == PTF_X86_64_4L || fmt->id == PTF_X86_64_5L)
+		return MMU_WALKER_X86_64;
+	return MMU_WALKER_GENERIC;
+}
+
+/* Empty the micro-TLB (the asid, the control bits or the TLB itself changed). */
+static void utlb_clear(struct mmu *mmu)
+{
+	for (unsigned int i = 0; i < MMU_UTLB_SIZE; i++)
+		mmu->utlb[i].tag = MMU_UTLB_EMPTY;
+}
+
 /* Root table address held in a root register value (strip PCID / ASID / CnP bits). */
 uint64_t mmu_root_table(const struct mmu *mmu, int half)
 {
@@ -197,6 +215,13 @@ void mmu_set_ctl(struct mmu *mmu, const struct mmu_ctl *ctl)
 {
 	mmu->ctl = *ctl;
 	build_perm(mmu);
+	utlb_clear(mmu);	/* its entries were allowed under the old bits */
+}
+
+void mmu_set_fast_path(struct mmu *mmu, bool on)
+{
+	mmu->utlb_off = !on;
+	utlb_clear(mmu);
 }
 
 /* ---- fault records -------------------------------------------------------------------- */
@@ -269,18 +294,80 @@ static int fault(struct mmu *mmu, struct mmu_fault *f, enum mmu_fault_type type,
 /* ---- the walk ------------------------------------------------------------------------ */
 
 /*
+ * x86-64 entry bits the specialised walk loop reads (Intel SDM vol. 3A 4.5, tables 4-15 to
+ * 4-20; the same positions as arch/pgtable_x86.c, whose decode the loop must agree with:
+ * test_x64_walker_matches_generic compares the two on random entries at every level).
+ */
+#define X64_P		(1ull << 0)
+#define X64_A		(1ull << 5)
+#define X64_D		(1ull << 6)
+#define X64_PS		(1ull << 7)	/* PDPTE/PDE: 1 GiB/2 MiB leaf; reserved above */
+
+/*
+ * An x86-64 (4- or 5-level) entry decoded as far as the walk needs it: kind, prot and pa of
+ * *d; 0, or -EINVAL for a reserved bit (what x64_decode in arch/pgtable_x86.c returns for
+ * the same entry, without the memory type and software bits the walk does not read).
+ *   present, last level or PS=1 where a leaf may sit: leaf; the frame is bits M-1:12 (minus
+ *       the page offset of a huge page, whose bits 29:13 / 20:13 are reserved); else a table
+ *       whose PS bit is reserved. Bits 51:M (M = pa_bits) are reserved at every level.
+ */
+static inline __attribute__((always_inline)) int
+x64_decode_walk(const struct pt_format *fmt, unsigned int level, uint64_t raw,
+		struct pte_desc *d)
+{
+	const uint64_t addr = (~0ull >> (64 - fmt->pa_bits)) & ~0xfffull;
+	uint64_t rsvd = (~0ull >> 12) & (~0ull << 12) & ~(~0ull >> (64 - fmt->pa_bits));
+
+	if (!(raw & X64_P)) {
+		d->kind = PTE_KIND_NONE;
+		d->prot = 0;
+		return 0;
+	}
+	/* R/W, U/S -> WRITE, USER; A, D in place; G (bit 8) -> GLOBAL; NX (63) -> UXN|PXN */
+	d->prot = (uint32_t)(((raw >> 1) & (PTE_WRITE | PTE_USER)) |
+			     (raw & (PTE_ACCESSED | PTE_DIRTY)) | ((raw >> 4) & PTE_GLOBAL) |
+			     ((0 - (raw >> 63)) & PTE_NX));
+	if (level == fmt->nr_levels - 1u) {
+		d->kind = PTE_KIND_LEAF;
+		d->pa = raw & addr;
+	} else if ((raw & X64_PS) && fmt->level[level].leaf_ok) {
+		uint64_t off = (1ull << fmt->level[level].shift) - 1;
+
+		d->kind = PTE_KIND_LEAF;
+		d->pa = raw & addr & ~off;
+		rsvd |= off & ~0x1fffull;
+	} else {
+		d->kind = PTE_KIND_TABLE;
+		d->pa = raw & addr;
+		rsvd |= X64_PS;
+	}
+	return (raw & rsvd) ? -EINVAL : 0;
+}
+
+/*
  * Walk va's tables from the root (or from below the deepest page-walk-cache hit), check the
  * access, set A/D in RAM, fill TLB and walk caches. steps (may be NULL) records every entry
  * read. Returns 0 or the fault type.
+ *
+ * One body for every walk loop, instantiated per walker with `walker` a constant: the
+ * generic loop decodes through fmt->ops; MMU_WALKER_X86_64 decodes in the loop with the
+ * entry size, the A/D bits and the x86 rules known at compile time, which saves an
+ * indirect call and a pte_desc in memory per level. The x86-64 loop never records steps
+ * (mmu_walk_explain uses the generic loop, whose decode fills every field it prints).
  */
-static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
-		struct mmu_xlat *x, struct mmu_fault *f, struct mmu_walk_step *steps,
-		unsigned int *nsteps)
+static inline __attribute__((always_inline)) int
+walk_tmpl(struct mmu *mmu, int half, uint64_t va, unsigned int access, struct mmu_xlat *x,
+	  struct mmu_fault *f, struct mmu_walk_step *steps, unsigned int *nsteps,
+	  const enum mmu_walker walker)
 {
+	const bool fast = walker == MMU_WALKER_X86_64;
 	const struct pt_format *fmt = mmu->fmt;
-	const bool x86 = is_x86(mmu);
+	const bool x86 = fast || is_x86(mmu);
+	const unsigned int esize = fast ? 8 : fmt->entry_size;
+	const unsigned int nr_levels = fmt->nr_levels;
 	/* arm64 picks TTBR0/TTBR1 by the address's top bits; x86 has one root for both. */
-	uint64_t table = mmu_root_table(mmu, fmt->split == PT_SPLIT_TTBR ? half : 0);
+	uint64_t table = fast ? mmu->root[0] & ~0xfffull & ~(1ull << 63) :
+				mmu_root_table(mmu, fmt->split == PT_SPLIT_TTBR ? half : 0);
 	/* Accumulated restrictions of the table levels: nothing restricted yet. */
 	uint32_t acc = PTE_WRITE | PTE_USER;
 	unsigned int level = 0, refs = 0, n = 0;
@@ -299,19 +386,26 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 		}
 	}
 
-	for (; level < fmt->nr_levels; level++) {
-		epa = table + (uint64_t)pt_index(fmt, level, va) * fmt->entry_size;
-		if (!in_ram(mmu->ram, epa, fmt->entry_size)) {
+	for (; level < nr_levels; level++) {
+		epa = table + (uint64_t)pt_index(fmt, level, va) * esize;
+		if (!in_ram(mmu->ram, epa, esize)) {
 			/* A table pointer outside RAM: the hardware would read garbage or take a
 			   machine check; mmsim reports an address-size fault at this level. */
 			mmu->stats.walk_refs += refs;
 			mmu->stats.walk_refs_hist[refs]++;
+			if (nsteps)
+				*nsteps = n;
 			return fault(mmu, f, MMU_FAULT_ADDRESS_SIZE, MMU_WHY_NONE, va, access,
 				     (int)level, 0, epa);
 		}
-		raw = read_entry(mmu, epa);
+		if (fast) {
+			memcpy(&raw, phys_to_host(mmu->ram, epa), 8);
+		} else {
+			raw = read_entry(mmu, epa);
+		}
 		refs++;
-		int rc = fmt->ops->decode(fmt, level, raw, &d);
+		int rc = fast ? x64_decode_walk(fmt, level, raw, &d) :
+				fmt->ops->decode(fmt, level, raw, &d);
 		if (steps) {
 			struct mmu_walk_step *s = &steps[n];
 			s->level = (int)level;
@@ -340,8 +434,8 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 			 * descriptors have no access flag.
 			 */
 			if (x86 && !(d.prot & PTE_ACCESSED) &&
-			    !(fmt->id == PTF_I386_PAE && level == 0)) {
-				uint64_t nraw = fmt->ops->mkyoung(raw);
+			    (fast || !(fmt->id == PTF_I386_PAE && level == 0))) {
+				uint64_t nraw = fast ? raw | X64_A : fmt->ops->mkyoung(raw);
 				write_entry(mmu, epa, nraw);
 				mmu->stats.ad_updates++;
 				if (steps)
@@ -361,7 +455,7 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 
 	if (d.kind != PTE_KIND_LEAF)	/* a format that decodes a table at the last level */
 		return fault(mmu, f, MMU_FAULT_RESERVED, MMU_WHY_NONE, va, access,
-			     (int)fmt->nr_levels - 1, raw, epa);
+			     (int)nr_levels - 1, raw, epa);
 	uint32_t prot = (d.prot & ~(PTE_WRITE | PTE_USER)) | (d.prot & acc & (PTE_WRITE | PTE_USER));
 	prot |= acc & (PTE_UXN | PTE_PXN);
 	/* Arm ranks an access-flag fault above a permission fault (Arm ARM, prioritization
@@ -377,11 +471,11 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 
 	uint64_t nraw = raw;
 	if (!(d.prot & PTE_ACCESSED)) {
-		nraw = fmt->ops->mkyoung(nraw);
+		nraw = fast ? nraw | X64_A : fmt->ops->mkyoung(nraw);
 		prot |= PTE_ACCESSED;
 	}
 	if (v & MMU_PERM_STORE_WALK) {
-		nraw = fmt->ops->mkdirty(nraw);
+		nraw = fast ? nraw | X64_D : fmt->ops->mkdirty(nraw);
 		prot |= PTE_DIRTY;
 		if (!x86)
 			prot |= PTE_WRITE;
@@ -419,6 +513,22 @@ static int walk(struct mmu *mmu, int half, uint64_t va, unsigned int access,
 	return 0;
 }
 
+/* The walk through the format's ops, recording steps when asked (mmu_walk_explain). */
+static int __attribute__((noinline))
+walk_generic(struct mmu *mmu, int half, uint64_t va, unsigned int access, struct mmu_xlat *x,
+	     struct mmu_fault *f, struct mmu_walk_step *steps, unsigned int *nsteps)
+{
+	return walk_tmpl(mmu, half, va, access, x, f, steps, nsteps, MMU_WALKER_GENERIC);
+}
+
+/* The x86-64 walk loop (4 and 5 levels), without steps. */
+static int __attribute__((noinline))
+walk_x64(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
+	 struct mmu_fault *f)
+{
+	return walk_tmpl(mmu, 0, va, access, x, f, NULL, NULL, MMU_WALKER_X86_64);
+}
+
 /* Count the access by kind. */
 static inline void count_access(struct mmu *mmu, unsigned int access)
 {
@@ -442,15 +552,45 @@ static int __attribute__((noinline)) tlb_fault(struct mmu *mmu, uint64_t va, uns
 	return rc;
 }
 
+/*
+ * Remember the L1 hit x of (va, access) in the micro-TLB (see mmu.h), with every access of
+ * the same side that the permission table allows on it without A/D work.
+ */
+static void utlb_fill(struct mmu *mmu, uint64_t va, unsigned int access,
+		      const struct mmu_xlat *x, const struct tlb_hit_ref *ref)
+{
+	struct mmu_utlb_entry *u = &mmu->utlb[mmu_utlb_index(va, access)];
+	unsigned int key = perm_key(x->prot);
+
+	u->tag = mmu_utlb_tag(va, access);
+	u->clock = ref->clock;
+	u->stamp = ref->stamp;
+	u->ver = ref->ver;
+	u->ver_seen = *ref->ver;
+	u->gen = *mmu->tlb_gen;		/* read after the lookup: it may have moved a hint */
+	u->x = *x;
+	u->x.pa &= ~0xfffull;
+	u->allowed = 0;
+	for (unsigned int a = 0; a < 8; a++)
+		if (((a >> 1) & 1) == ((access >> 1) & 1) && !mmu->perm[a][key])
+			u->allowed |= (uint8_t)(1u << a);
+}
+
 /* The TLB probe shared by both entry points: 1 when it answered (hit, allowed, no A/D work). */
 static inline int tlb_probe(struct mmu *mmu, uint64_t va, unsigned int access,
 			    struct mmu_xlat *x, struct mmu_fault *f, int *rc)
 {
-	struct tlb_entry e;
-	int hit = tlb_lookup(mmu->tlb, (access & MMU_KIND_MASK) == MMU_EXEC, mmu->asid, va, &e);
-	if (!hit)
+	struct tlb_hit_ref ref;
+	int hit;
+	const struct tlb_entry *ep = tlb_lookup_ref(mmu->tlb, (access & MMU_KIND_MASK) == MMU_EXEC,
+						    mmu->asid, va, &hit, &ref);
+	if (!ep)
 		return 0;
-	unsigned int v = mmu->perm[access & 7][perm_key(e.prot)];
+	/* copied before tlb_fault can drop it */
+	const uint32_t prot = ep->prot;
+	const unsigned int shift = ep->shift;
+	const uint64_t pfn = ep->pfn;
+	unsigned int v = mmu->perm[access & 7][perm_key(prot)];
 	if (__builtin_expect(v != 0, 0)) {
 		if (v & ~MMU_PERM_STORE_WALK) {
 			*rc = tlb_fault(mmu, va, access, (enum mmu_prot_why)v, f);
@@ -459,19 +599,20 @@ static inline int tlb_probe(struct mmu *mmu, uint64_t va, unsigned int access,
 		mmu->stats.dirty_walks++;
 		return 0;
 	}
-	unsigned int shift = e.shift;
-	x->pa = e.pfn << shift | (va & ((1ull << shift) - 1));
+	x->pa = pfn << shift | (va & ((1ull << shift) - 1));
 	x->page_shift = (uint8_t)shift;
 	x->leaf_level = mmu->shift_level[shift & 63];
 	x->tlb_level = (uint8_t)hit;
 	x->mem_refs = 0;
-	x->prot = e.prot;
+	x->prot = prot;
+	if (ref.stamp && !mmu->utlb_off)
+		utlb_fill(mmu, va, access, x, &ref);
 	*rc = 0;
 	return 1;
 }
 
-int mmu_translate(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
-		  struct mmu_fault *f)
+int mmu_translate_slow(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
+		       struct mmu_fault *f)
 {
 	count_access(mmu, access);
 	int half = va_half(mmu->fmt, va);
@@ -480,7 +621,9 @@ int mmu_translate(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_
 	int rc;
 	if (mmu->tlb && tlb_probe(mmu, va, access, x, f, &rc))
 		return rc;
-	return walk(mmu, half, va, access, x, f, NULL, NULL);
+	if (mmu->walker == MMU_WALKER_X86_64)
+		return walk_x64(mmu, va, access, x, f);
+	return walk_generic(mmu, half, va, access, x, f, NULL, NULL);
 }
 
 int mmu_walk_explain(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
@@ -494,7 +637,7 @@ int mmu_walk_explain(struct mmu *mmu, uint64_t va, unsigned int access, struct m
 	int rc;
 	if (mmu->tlb && tlb_probe(mmu, va, access, x, f, &rc))
 		return rc;
-	return walk(mmu, half, va, access, x, f, steps, nsteps);
+	return walk_generic(mmu, half, va, access, x, f, steps, nsteps);
 }
 
 /* ---- registers and invalidation -------------------------------------------------------- */
@@ -531,6 +674,9 @@ int mmu_init(struct mmu *mmu, const struct pt_format *fmt, const struct physmem 
 	mmu->fmt = fmt;
 	mmu->ram = ram;
 	mmu->cpu = cpu;
+	mmu->walker = fmt_walker(fmt);
+	mmu->tlb_gen = &no_tlb_gen;
+	utlb_clear(mmu);
 	mmu_ctl_default(fmt, &mmu->ctl);
 	build_perm(mmu);
 	for (unsigned int s = 0; s < 64; s++)
@@ -556,12 +702,15 @@ int mmu_init(struct mmu *mmu, const struct pt_format *fmt, const struct physmem 
 			mmu->tlb = NULL;
 			return rc;
 		}
+		mmu->tlb_gen = tlb_generation(mmu->tlb);
 	}
 	return 0;
 }
 
 void mmu_destroy(struct mmu *mmu)
 {
+	utlb_clear(mmu);	/* its entries point into the TLB */
+	mmu->tlb_gen = &no_tlb_gen;
 	if (mmu->tlb)
 		tlb_free(mmu->tlb);
 	mmu->tlb = NULL;
@@ -576,7 +725,10 @@ int mmu_set_root(struct mmu *mmu, int half, uint64_t root_pa, uint16_t asid, boo
 		return -EINVAL;
 	if (mmu->ctl.asid_bits < 16 && asid >> mmu->ctl.asid_bits)
 		return -EINVAL;
+	if (fmt->arch != ARCH_ARM64 && !mmu->ctl.pcide && asid)
+		return -EINVAL;
 	mmu->stats.root_switches++;
+	utlb_clear(mmu);	/* its entries were filled under the old asid */
 
 	if (fmt->arch == ARCH_ARM64) {
 		/* TTBRn_EL1: BADDR, the ASID in TTBR0[63:48] (TCR_EL1.A1 = 0). Linux sets A1
@@ -596,8 +748,6 @@ int mmu_set_root(struct mmu *mmu, int half, uint64_t root_pa, uint16_t asid, boo
 		return 0;
 	}
 	/* Without PCID every CR3 write flushes all non-global entries (all when !PGE). */
-	if (asid)
-		return -EINVAL;
 	mmu->root[0] = root_pa;
 	mmu->asid = 0;
 	if (mmu->tlb)
@@ -716,6 +866,47 @@ void mmu_fault_format(const struct mmu *mmu, const struct mmu_fault *f, struct s
 		  f->code >> 6 & 1 ? ", WnR" : "");
 }
 
+/*
+ * Every live micro-TLB entry (the L1 slot's version and the TLB generation it saw)
+ * repeats what the TLB would answer for its page: the entry the L1 hint names, with the same
+ * result and LRU stamp, and exactly the accesses the permission table allows without A/D
+ * work.
+ */
+static int utlb_validate(const struct mmu *mmu, struct mmsim_error *err)
+{
+	for (unsigned int i = 0; i < MMU_UTLB_SIZE; i++) {
+		const struct mmu_utlb_entry *u = &mmu->utlb[i];
+		uint64_t va = (u->tag >> 1) << 12;
+		unsigned int side = (unsigned int)(u->tag & 1) << 1;	/* 2: MMU_EXEC */
+		const uint64_t *stamp;
+		const uint32_t *ver;
+		struct tlb_entry e;
+		uint8_t allowed = 0;
+
+		if (u->tag == MMU_UTLB_EMPTY)
+			continue;
+		if (!mmu->tlb || mmu->utlb_off || mmu_utlb_index(va, side) != i)
+			return err_set(err, -EUCLEAN, "", 0, 0, "cpu %d: micro-TLB entry %u (page "
+				       "0x%llx) filled without a TLB, while off, or in the wrong "
+				       "slot", mmu->cpu, i, (unsigned long long)va);
+		if (*u->ver != u->ver_seen || u->gen != *mmu->tlb_gen)
+			continue;	/* outdated: never used again */
+		for (unsigned int a = 0; a < 8; a++)
+			if ((a & 2) == side && !mmu->perm[a][perm_key(u->x.prot)])
+				allowed |= (uint8_t)(1u << a);
+		if (!tlb_peek_l1(mmu->tlb, side != 0, mmu->asid, va, &e, &stamp, &ver) ||
+		    stamp != u->stamp || ver != u->ver ||
+		    (e.pfn << e.shift | (va & ((1ull << e.shift) - 1))) != u->x.pa ||
+		    e.shift != u->x.page_shift || e.prot != u->x.prot || u->x.tlb_level != 1 ||
+		    u->x.mem_refs || u->x.leaf_level != mmu->shift_level[e.shift & 63] ||
+		    u->allowed != allowed)
+			return err_set(err, -EUCLEAN, "", 0, 0, "cpu %d: micro-TLB entry %u (page "
+				       "0x%llx) differs from what the TLB answers", mmu->cpu, i,
+				       (unsigned long long)va);
+	}
+	return 0;
+}
+
 int mmu_validate(const struct mmu *mmu, struct mmsim_error *err)
 {
 	const struct pt_format *fmt = mmu->fmt;
@@ -743,6 +934,12 @@ int mmu_validate(const struct mmu *mmu, struct mmsim_error *err)
 		return err_set(err, -EUCLEAN, "", 0, 0,
 			       "cpu %d: %llu walks but %llu in the reference histogram", mmu->cpu,
 			       (unsigned long long)mmu->stats.walks, (unsigned long long)sum);
+	if (mmu->walker != MMU_WALKER_GENERIC && mmu->walker != fmt_walker(fmt))
+		return err_set(err, -EUCLEAN, "", 0, 0, "cpu %d: walk loop %u is not for format %s",
+			       mmu->cpu, mmu->walker, fmt->name);
+	int rc = utlb_validate(mmu, err);
+	if (rc)
+		return rc;
 	if (mmu->tlb)
 		return tlb_validate(mmu->tlb, err);
 	return 0;

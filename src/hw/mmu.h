@@ -8,7 +8,9 @@
  *
  * One access (mmu_translate):
  *
- *   va --canonical?--> no: MMU_FAULT_NONCANONICAL
+ *   va --micro-TLB: the 4 KiB page and access of a recent L1 hit, TLB unchanged since?
+ *         yes: repeat that hit inline (mmu_translate below) --> pa
+ *      --canonical?--> no: MMU_FAULT_NONCANONICAL
  *      --TLB L1/L2 hit, allowed, (store: already dirty)--> pa            (no memory reference)
  *      --PWC: deepest cached upper level--> start the walk below it
  *      --walk: read entry at each level from RAM (1 memory reference each)
@@ -23,7 +25,9 @@
  * Invariants (mmu_validate): root registers aligned to the format's root_align and inside
  * RAM; asid below 1 << asid_bits; the TLB's own invariants; stats.walks ==
  * sum of walk_refs histogram entries; perm[][] and shift_level[] are what ctl and the
- * format give (ctl is changed only through mmu_set_ctl).
+ * format give (ctl is changed only through mmu_set_ctl); every micro-TLB entry of the
+ * current TLB generation repeats exactly what the TLB's L1 hint would answer (same entry,
+ * same stamp, an access the permissions allow without A/D work).
  */
 #ifndef MMSIM_HW_MMU_H
 #define MMSIM_HW_MMU_H
@@ -127,6 +131,29 @@ struct mmu_stats {
 	uint64_t ipis_sent, ipis_received;	/* TLB shootdown interrupts */
 };
 
+/*
+ * The micro-TLB: a direct-mapped cache of recent L1 TLB hits in front of the TLB, checked
+ * inline by mmu_translate. An entry repeats one hit exactly: the 4 KiB page and side (data
+ * or instruction) it was made for, the result, the accesses the permissions allow there
+ * without A/D work, and how the hit touched the TLB (tick the L1 structure's clock, stamp
+ * the entry), which is all an L1 hit changes (tlb.c). It is live while the L1 slot keeps
+ * the version it had (no fill over it, no invalidation, no prot update) and the TLB's
+ * generation is the one it was filled under (tlb_generation); mmu_set_root and mmu_set_ctl
+ * empty it (new asid, new permission rules). Only hits in L1 arrays under LRU are cached,
+ * so every counter stays what the TLB alone would count.
+ */
+#define MMU_UTLB_SIZE	64	/* entries, a power of two */
+#define MMU_UTLB_EMPTY	(~0ull)	/* tag of an empty entry: no (page, side) gives it */
+struct mmu_utlb_entry {
+	uint64_t tag;		/* (va >> 12) << 1 | instruction side, or MMU_UTLB_EMPTY */
+	uint64_t *clock;	/* the L1 structure's clock */
+	uint64_t *stamp;	/* the L1 entry's LRU stamp */
+	const uint32_t *ver;	/* the L1 slot's version */
+	uint64_t gen;		/* TLB generation it was filled under */
+	struct mmu_xlat x;	/* the result; x.pa is the address of the 4 KiB page */
+	uint32_t ver_seen;	/* *ver when filled */
+	uint8_t allowed;	/* bit (access & 7) set: that access is allowed, no A/D work */
+};
 /* One CPU's MMU. */
 struct mmu {
 	const struct pt_format *fmt;
@@ -143,8 +170,18 @@ struct mmu {
 	int8_t shift_level[64];		/* walk level of a leaf of 1 << shift bytes, or -1 */
 	uint8_t perm[8][64];		/* [access][perm_key(prot)]: enum mmu_prot_why, with
 					   MMU_PERM_STORE_WALK when a store must re-walk to set D */
+	uint8_t walker;			/* enum mmu_walker: which walk loop (from fmt) */
+	bool utlb_off;			/* micro-TLB not filled (mmu_set_fast_path) */
+	const uint64_t *tlb_gen;	/* tlb_generation(tlb), or a constant without a TLB */
+	struct mmu_utlb_entry utlb[MMU_UTLB_SIZE];
 };
 #define MMU_PERM_STORE_WALK 0x80
+
+/* Walk loops: the generic one through the format's ops, or one specialised for a format. */
+enum mmu_walker {
+	MMU_WALKER_GENERIC,
+	MMU_WALKER_X86_64,	/* x86-64 4- and 5-level: 8-byte entries decoded in the loop */
+};
 
 /* Replace the control bits (recomputes the permission table of the TLB-hit path). */
 void mmu_set_ctl(struct mmu *mmu, const struct mmu_ctl *ctl);
@@ -168,12 +205,58 @@ int mmu_set_root(struct mmu *mmu, int half, uint64_t root_pa, uint16_t asid, boo
 /* The table a root register points at (PCID, ASID and flag bits stripped). */
 uint64_t mmu_root_table(const struct mmu *mmu, int half);
 
+/* mmu_translate without the micro-TLB check (the micro-TLB is filled on an L1 hit). */
+int mmu_translate_slow(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
+		       struct mmu_fault *f);
+
+/*
+ * Micro-TLB slot and tag of (va, access): the 4 KiB page and the TLB side, instruction
+ * (MMU_EXEC; the invalid kind 3 too, which no entry allows) or data. The page number is
+ * folded with itself shifted by 4 so that consecutive 16 KiB and 64 KiB pages (4 KiB page
+ * numbers 4 or 16 apart) spread over the slots too.
+ */
+static inline unsigned int mmu_utlb_index(uint64_t va, unsigned int access)
+{
+	uint64_t page = va >> 12;
+
+	return (unsigned int)(page ^ (page >> 4) ^ ((uint64_t)(access & 2) << 3)) &
+	       (MMU_UTLB_SIZE - 1);
+}
+
+static inline uint64_t mmu_utlb_tag(uint64_t va, unsigned int access)
+{
+	return (va >> 12) << 1 | ((access >> 1) & 1);
+}
+
 /*
  * Translate va for `access`. Returns 0 and fills *x, or a positive enum mmu_fault_type and
- * fills *f (never both). Hot path: a TLB hit is a handful of compares.
+ * fills *f (never both). Hot path: a live micro-TLB entry repeats an earlier L1 TLB hit
+ * here, inline, counting the access and the TLB lookup as the TLB would; everything else
+ * goes out of line. The tag holds every bit of va above the page offset, so a
+ * non-canonical address never matches.
  */
-int mmu_translate(struct mmu *mmu, uint64_t va, unsigned int access, struct mmu_xlat *x,
-		  struct mmu_fault *f);
+static inline int mmu_translate(struct mmu *mmu, uint64_t va, unsigned int access,
+				struct mmu_xlat *x, struct mmu_fault *f)
+{
+	struct mmu_utlb_entry *u = &mmu->utlb[mmu_utlb_index(va, access)];
+
+	if (__builtin_expect(u->tag == mmu_utlb_tag(va, access) &&
+			     (u->allowed >> (access & 7) & 1) && *u->ver == u->ver_seen &&
+			     u->gen == *mmu->tlb_gen, 1)) {
+		mmu->stats.kind[access & MMU_KIND_MASK]++;
+		*u->stamp = ++*u->clock;
+		*x = u->x;
+		x->pa |= va & 0xfff;
+		return 0;
+	}
+	return mmu_translate_slow(mmu, va, access, x, f);
+}
+
+/*
+ * Use the micro-TLB (on, the default) or not (off: every access takes the out-of-line
+ * path). Results and counters are the same either way; tests compare the two.
+ */
+void mmu_set_fast_path(struct mmu *mmu, bool on);
 
 /*
  * The same translation, step by step, for teaching: fills steps[0..*nsteps) and performs

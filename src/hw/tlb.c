@@ -58,7 +58,8 @@
  * entry matching every asid; LRU stamps of the valid entries of a set are distinct, non-zero
  * and not above the clock, invalid entries have stamp 0; the hash index holds exactly the
  * valid slots, each reachable from its home bucket; nr_at[k] counts the valid entries of size
- * shifts[k]; every hint names an existing slot (and that slot's entry and stamp); a
+ * shifts[k], and a structure's live mask the sizes with entries; every hint names an
+ * existing slot (and that slot's entry and stamp); a
  * structure's clock ticks since the last reset cover its fills and misses (so lookups ==
  * hits + misses with hits >= 0), and the same for every page-walk cache.
  */
@@ -114,8 +115,14 @@ struct tlb_array {
 	struct tlb_entry *e;
 	struct idx_bucket *index;	/* NULL when ways <= TLB_SCAN_WAYS */
 	uint64_t *stamp;		/* LRU only */
+	uint32_t *ver;			/* L1 under LRU only: bumped when the slot's entry is
+					   written or invalidated (not when it is used), see
+					   tlb_hit_ref */
 	uint64_t *clock;		/* stamp source: the structure's clock, or own_clock */
 	uint64_t own_clock;		/* page-walk caches */
+	uint64_t *live;			/* TLB_PS() of the sizes with valid entries, kept for
+					   the whole structure (each size is in one array) */
+	uint64_t own_live;		/* page-walk caches */
 	uint64_t (*plru_upd)[2];	/* PLRU only: [way] = { bits to set, bits to clear } */
 	/* cold */
 	uint64_t *plru;			/* PLRU only */
@@ -142,12 +149,21 @@ struct tlb_unit {
 	unsigned int nr;		/* arrays; 0 = absent */
 	uint64_t clock;			/* ticks once per lookup and once per fill, never reset */
 	uint64_t mark;			/* clock at the last tlb_reset_stats */
+	uint64_t *gen;			/* the hierarchy's generation (struct tlb.gen) */
+	uint64_t live;			/* TLB_PS() of the page sizes with valid entries */
+	bool l1;			/* an L1 (its hits may be repeated by the MMU) */
 	struct tlb_hint hint[TLB_HINTS];
 	struct tlb_array a[TLB_MAX_ARRAYS];
 };
 
 struct tlb {
 	struct tlb_unit l1d, l1i, l2;
+	/*
+	 * Generation: bumped by the changes to an L1 entry or hint that leave the entry's LRU
+	 * stamp as it was: a prot update, and a hint bucket moving from one live entry to
+	 * another (see tlb_generation).
+	 */
+	uint64_t gen;
 	unsigned int nr_pwc;
 	struct tlb_array pwc[PWC_MAX_LEVELS];	/* deepest level first */
 	uint8_t pwc_level[PWC_MAX_LEVELS];	/* walk level of pwc[i] */
@@ -343,7 +359,8 @@ static void arr_unlink(struct tlb_array *a, uint32_t slot)
 {
 	if (a->index)
 		idx_delete(a, slot);
-	a->nr_at[size_idx(a, a->e[slot].shift)]--;
+	if (!--a->nr_at[size_idx(a, a->e[slot].shift)])
+		*a->live &= ~TLB_PS(a->e[slot].shift);
 }
 
 /* The entry just written at slot joins the hash index and the per-size count. */
@@ -351,7 +368,8 @@ static void arr_link(struct tlb_array *a, uint32_t slot)
 {
 	if (a->index)
 		idx_insert(a, slot);
-	a->nr_at[size_idx(a, a->e[slot].shift)]++;
+	if (!a->nr_at[size_idx(a, a->e[slot].shift)]++)
+		*a->live |= TLB_PS(a->e[slot].shift);
 }
 
 /* Invalidate slot. */
@@ -361,6 +379,8 @@ static void arr_remove(struct tlb_array *a, uint32_t slot)
 	ent_clear(&a->e[slot]);
 	if (a->stamp)
 		a->stamp[slot] = 0;
+	if (a->ver)
+		a->ver[slot]++;
 	if (a->lru_n)		/* stamp 0 is older than every candidate: rescan */
 		a->lru_n[(uint32_t)(slot / a->ways)] = 0;
 }
@@ -499,6 +519,8 @@ static unsigned int arr_fill(struct tlb_array *a, const struct tlb_entry *e)
 	}
 	a->e[slot] = *e;
 	a->e[slot].flags = (uint8_t)((e->flags & TLBE_GLOBAL) | TLBE_VALID);
+	if (a->ver)
+		a->ver[slot]++;
 	arr_link(a, slot);
 	arr_touch(a, slot, ++*a->clock);
 	return lost;
@@ -574,8 +596,12 @@ static uint32_t idx_buckets(uint32_t n)
 	return b;
 }
 
-/* Set up array a with geometry g; every entry invalid. 0 or -ENOMEM. */
-static int arr_init(struct tlb_array *a, const struct tlb_array_cfg *g, uint64_t seed)
+/*
+ * Set up array a with geometry g; every entry invalid; slot versions kept when `versions`
+ * (L1 arrays under LRU: only their hits are repeated by the MMU). 0 or -ENOMEM.
+ */
+static int arr_init(struct tlb_array *a, const struct tlb_array_cfg *g, uint64_t seed,
+		    bool versions)
 {
 	uint32_t n = g->sets * g->ways;
 
@@ -585,6 +611,7 @@ static int arr_init(struct tlb_array *a, const struct tlb_array_cfg *g, uint64_t
 	a->repl = g->repl;
 	a->page_sizes = g->page_sizes;
 	a->clock = &a->own_clock;
+	a->live = &a->own_live;
 	for (unsigned int s = TLB_MIN_SHIFT; s <= TLB_MAX_SHIFT; s++)
 		if (g->page_sizes & TLB_PS(s))
 			a->shifts[a->nr_shifts++] = (uint8_t)s;
@@ -592,8 +619,11 @@ static int arr_init(struct tlb_array *a, const struct tlb_array_cfg *g, uint64_t
 		a->ways_log2++;
 	rng_seed(&a->rng, seed);
 	a->e = malloc((size_t)n * sizeof(*a->e));
-	if (a->repl == TLB_REPL_LRU)
+	if (a->repl == TLB_REPL_LRU) {
 		a->stamp = calloc(n, sizeof(*a->stamp));
+		if (versions)
+			a->ver = calloc(n, sizeof(*a->ver));
+	}
 	if (a->repl == TLB_REPL_PLRU) {
 		a->plru = calloc(g->sets, sizeof(*a->plru));
 		a->plru_upd = calloc(g->ways, sizeof(*a->plru_upd));
@@ -610,7 +640,7 @@ static int arr_init(struct tlb_array *a, const struct tlb_array_cfg *g, uint64_t
 			a->lru_n = calloc(g->sets, sizeof(*a->lru_n));
 		}
 	}
-	if (!a->e || (a->repl == TLB_REPL_LRU && !a->stamp) ||
+	if (!a->e || (a->repl == TLB_REPL_LRU && (!a->stamp || (versions && !a->ver))) ||
 	    (a->repl == TLB_REPL_PLRU && (!a->plru || !a->plru_upd)) ||
 	    (g->ways > TLB_SCAN_WAYS && !a->index) ||
 	    (g->ways > TLB_SCAN_WAYS && a->repl == TLB_REPL_LRU && (!a->lru_cand || !a->lru_n)))
@@ -635,6 +665,7 @@ static void arr_free(struct tlb_array *a)
 {
 	free(a->e);
 	free(a->stamp);
+	free(a->ver);
 	free(a->plru);
 	free(a->plru_upd);
 	free(a->index);
@@ -646,9 +677,36 @@ static void arr_free(struct tlb_array *a)
 /* ==== structures and the hierarchy ========================================================= */
 
 /* The hint bucket of (page, asid). */
+static inline unsigned int hint_idx(uint64_t page, uint16_t asid)
+{
+	return (unsigned int)((page ^ ((uint64_t)asid << 3)) & (TLB_HINTS - 1));
+}
+
 static inline struct tlb_hint *hint_of(struct tlb_unit *u, uint64_t page, uint16_t asid)
 {
-	return &u->hint[(page ^ ((uint64_t)asid << 3)) & (TLB_HINTS - 1)];
+	return &u->hint[hint_idx(page, asid)];
+}
+
+/*
+ * Does an entry of u other than `not` translate va for asid (so that a full probe of va
+ * might not find `not` first)?
+ */
+static bool unit_other_match(const struct tlb_unit *u, uint64_t va, uint16_t asid,
+			     const struct tlb_entry *not)
+{
+	for (unsigned int i = 0; i < u->nr; i++) {
+		const struct tlb_array *a = &u->a[i];
+
+		for (unsigned int k = 0; k < a->nr_shifts; k++) {
+			unsigned int sh = a->shifts[k];
+			uint32_t slot = a->nr_at[k] ? arr_find(a, va >> sh, sh, asid) :
+						      TLB_SLOT_NONE;
+
+			if (slot != TLB_SLOT_NONE && &a->e[slot] != not)
+				return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -672,6 +730,14 @@ static __attribute__((noinline)) struct tlb_entry *unit_probe(struct tlb_unit *u
 				struct tlb_hint *h = hint_of(u, va >> 12, asid);
 
 				arr_touch(a, slot, now);
+				/* the hint named another page's entry: a later lookup of that page
+				   probes in full, which finds the same entry unless another one
+				   translates the page too, which takes two cached sizes (an L1
+				   only: see tlb_generation) */
+				if (u->l1 && h->page != ~0ull && (u->live & (u->live - 1)) &&
+				    (h->page != va >> 12 || h->asid != asid) &&
+				    unit_other_match(u, h->page << 12, h->asid, h->e))
+					++*u->gen;
 				*h = (struct tlb_hint){
 					.page = va >> 12, .e = &a->e[slot], .slot = slot,
 					.stamp = a->stamp ? &a->stamp[slot] : NULL,
@@ -731,6 +797,47 @@ static void unit_fill(struct tlb_unit *u, struct tlb_struct_stats *st, const str
 	}
 }
 
+/*
+ * Before e is filled into an L1 structure holding entries of other sizes (`other`): when e
+ * may become a second translation of some address next to one of another size (a larger
+ * entry covering it: probed; a smaller one inside it, or e global: assumed), a lookup whose
+ * hint has moved could find either: a new generation (see tlb_generation).
+ */
+static __attribute__((noinline)) void
+l1_overlap(struct tlb_unit *u, const struct tlb_entry *e, uint64_t other)
+{
+	uint64_t va = e->vpn << (e->shift & 63);
+
+	if ((other & (TLB_PS(e->shift & 63) - 1)) || (e->flags & TLBE_GLOBAL)) {
+		++*u->gen;
+		return;
+	}
+	for (unsigned int i = 0; i < u->nr; i++) {
+		const struct tlb_array *a = &u->a[i];
+
+		for (unsigned int k = 0; k < a->nr_shifts; k++) {
+			unsigned int sh = a->shifts[k];
+
+			if ((other & TLB_PS(sh)) &&
+			    arr_find(a, va >> sh, sh, e->asid) != TLB_SLOT_NONE) {
+				++*u->gen;
+				return;
+			}
+		}
+	}
+}
+
+/* Fill e into an L1 structure (see l1_overlap). */
+static inline void unit_fill_l1(struct tlb_unit *u, struct tlb_struct_stats *st,
+				const struct tlb_entry *e)
+{
+	uint64_t other = u->live & ~TLB_PS(e->shift & 63);
+
+	if (other)		/* rare: something of another size is cached */
+		l1_overlap(u, e, other);
+	unit_fill(u, st, e);
+}
+
 /* Drop what s selects from every array of u, counting invalidations. */
 static void unit_drop(struct tlb_unit *u, struct tlb_struct_stats *st, const struct tlb_sel *s)
 {
@@ -748,18 +855,22 @@ static uint64_t unit_count(const struct tlb_unit *u)
 	return n;
 }
 
-/* Set up unit u from c; unit_id salts the random seeds. 0 or -ENOMEM. */
+/* Set up unit u from c; unit_id salts the random seeds; hint moves bump *gen. 0 or -ENOMEM. */
 static int unit_init(struct tlb_unit *u, const struct tlb_struct_cfg *c, uint64_t seed,
-		     unsigned int unit_id)
+		     unsigned int unit_id, uint64_t *gen)
 {
 	u->nr = c->nr_arrays;
+	u->gen = gen;
+	u->l1 = unit_id != 3;
 	memset(u->hint, 0xff, sizeof(u->hint));		/* page ~0: empty */
 	for (unsigned int i = 0; i < c->nr_arrays; i++) {
-		int rc = arr_init(&u->a[i], &c->array[i], seed + TLB_RNG_SALT(unit_id, i));
+		int rc = arr_init(&u->a[i], &c->array[i], seed + TLB_RNG_SALT(unit_id, i),
+				  unit_id != 3);
 
 		if (rc)
 			return rc;
 		u->a[i].clock = &u->clock;
+		u->a[i].live = &u->live;
 	}
 	return 0;
 }
@@ -792,7 +903,7 @@ static int pwc_init(struct tlb *t, const struct pwc_cfg *c, uint64_t seed)
 		int rc;
 
 		g.page_sizes = 0;	/* the shift comes from tlb_set_walk_shifts */
-		rc = arr_init(&t->pwc[i], &g, seed + TLB_RNG_SALT(4, order[i]));
+		rc = arr_init(&t->pwc[i], &g, seed + TLB_RNG_SALT(4, order[i]), false);
 		if (rc)
 			return rc;
 		t->pwc_level[i] = c->cache[order[i]].level;
@@ -823,11 +934,11 @@ int tlb_create(const struct tlb_config *cfg, uint64_t seed, struct tlb **out)
 	if (!t)
 		return -ENOMEM;
 	t->cfg = *cfg;
-	rc = unit_init(&t->l1i, &cfg->l1i, seed, 1);
+	rc = unit_init(&t->l1i, &cfg->l1i, seed, 1, &t->gen);
 	if (!rc)
-		rc = unit_init(&t->l1d, &cfg->l1d, seed, 2);
+		rc = unit_init(&t->l1d, &cfg->l1d, seed, 2, &t->gen);
 	if (!rc)
-		rc = unit_init(&t->l2, &cfg->l2, seed, 3);
+		rc = unit_init(&t->l2, &cfg->l2, seed, 3, &t->gen);
 	if (!rc)
 		rc = pwc_init(t, &cfg->pwc, seed);
 	if (rc) {
@@ -885,8 +996,47 @@ static __attribute__((noinline)) int lookup_slow(struct tlb *t, bool instr, uint
 		return 0;
 	}
 	*e = *hit;
-	unit_fill(l1, s1, e);
+	unit_fill_l1(l1, s1, e);
 	return 2;
+}
+
+/*
+ * tlb_lookup_ref past the L1 hint: the full lookup; an L1 hit through the full probe leaves
+ * the hint naming the entry it used, so the stamp pointer comes from there.
+ */
+static __attribute__((noinline)) const struct tlb_entry *
+lookup_ref_slow(struct tlb *t, bool instr, uint16_t asid, uint64_t va, int *level,
+		struct tlb_hit_ref *ref)
+{
+	struct tlb_unit *u = instr ? &t->l1i : &t->l1d;
+	struct tlb_hint *h = hint_of(u, va >> 12, asid);
+	struct tlb_entry *hit;
+
+	ref->clock = ref->stamp = NULL;
+	ref->ver = NULL;
+	*level = 0;
+	if (u->nr) {
+		hit = unit_probe(u, asid, va, ++u->clock);
+		if (hit) {
+			if (h->stamp) {
+				ref->clock = &u->clock;
+				ref->stamp = h->stamp;
+				ref->ver = &u->a[h->arr].ver[h->slot];
+			}
+			*level = 1;
+			return hit;
+		}
+		(instr ? &t->stats.l1i : &t->stats.l1d)->misses++;
+	}
+	hit = unit_lookup(&t->l2, asid, va);
+	if (!hit) {
+		if (t->l2.nr)
+			t->stats.l2.misses++;
+		return NULL;
+	}
+	unit_fill_l1(u, instr ? &t->stats.l1i : &t->stats.l1d, hit);
+	*level = 2;
+	return hit;
 }
 
 /*
@@ -905,12 +1055,81 @@ int tlb_lookup(struct tlb *t, bool instr, uint16_t asid, uint64_t va, struct tlb
 	return lookup_slow(t, instr, asid, va, e);
 }
 
+const struct tlb_entry *tlb_lookup_ref(struct tlb *t, bool instr, uint16_t asid, uint64_t va,
+				       int *level, struct tlb_hit_ref *ref)
+{
+	struct tlb_unit *u = instr ? &t->l1i : &t->l1d;
+	struct tlb_hint *h = hint_of(u, va >> 12, asid);
+
+	/* unit_hinted, keeping the hint: its stamp pointer is set exactly under LRU */
+	if (__builtin_expect(h->page == va >> 12 && h->asid == asid, 1)) {
+		struct tlb_entry *x = h->e;
+		uint64_t *stamp = h->stamp;
+
+		if (x->vpn == va >> (x->shift & 63) &&
+		    (x->asid == asid || (x->flags & TLBE_GLOBAL))) {
+			uint64_t now = ++u->clock;
+
+			if (stamp)
+				*stamp = now;
+			else
+				arr_touch(&u->a[h->arr], h->slot, now);
+			ref->clock = stamp ? &u->clock : NULL;
+			ref->stamp = stamp;
+			ref->ver = stamp ? &u->a[h->arr].ver[h->slot] : NULL;
+			*level = 1;
+			return x;
+		}
+	}
+	return lookup_ref_slow(t, instr, asid, va, level, ref);
+}
+
+int tlb_peek_l1(const struct tlb *t, bool instr, uint16_t asid, uint64_t va,
+		struct tlb_entry *e, const uint64_t **stamp, const uint32_t **ver)
+{
+	const struct tlb_unit *u = instr ? &t->l1i : &t->l1d;
+	const struct tlb_hint *h = &u->hint[hint_idx(va >> 12, asid)];
+	const struct tlb_entry *x = h->e;
+
+	if (h->page == va >> 12 && h->asid == asid && x->vpn == va >> (x->shift & 63) &&
+	    (x->asid == asid || (x->flags & TLBE_GLOBAL))) {
+		const struct tlb_array *a = &u->a[h->arr];
+
+		*e = *x;
+		*stamp = h->stamp;
+		*ver = a->ver ? &a->ver[h->slot] : NULL;
+		return 1;
+	}
+	for (unsigned int i = 0; i < u->nr; i++) {	/* unit_probe's order */
+		const struct tlb_array *a = &u->a[i];
+
+		for (unsigned int k = 0; k < a->nr_shifts; k++) {
+			unsigned int sh = a->shifts[k];
+			uint32_t slot = a->nr_at[k] ? arr_find(a, va >> sh, sh, asid) :
+						      TLB_SLOT_NONE;
+
+			if (slot != TLB_SLOT_NONE) {
+				*e = a->e[slot];
+				*stamp = a->stamp ? &a->stamp[slot] : NULL;
+				*ver = a->ver ? &a->ver[slot] : NULL;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+const uint64_t *tlb_generation(const struct tlb *t)
+{
+	return &t->gen;
+}
+
 void tlb_insert(struct tlb *t, bool instr, const struct tlb_entry *e)
 {
 	if (instr)
-		unit_fill(&t->l1i, &t->stats.l1i, e);
+		unit_fill_l1(&t->l1i, &t->stats.l1i, e);
 	else
-		unit_fill(&t->l1d, &t->stats.l1d, e);
+		unit_fill_l1(&t->l1d, &t->stats.l1d, e);
 	unit_fill(&t->l2, &t->stats.l2, e);
 }
 
@@ -924,8 +1143,11 @@ static void unit_update_prot(struct tlb_unit *u, uint16_t asid, uint64_t va, uin
 			unsigned int s = a->shifts[k];
 			uint32_t slot = arr_find(a, va >> s, s, asid);
 
-			if (slot != TLB_SLOT_NONE)
+			if (slot != TLB_SLOT_NONE) {
 				a->e[slot].prot = prot;
+				if (a->ver)
+					a->ver[slot]++;
+			}
 		}
 	}
 }
@@ -1238,6 +1460,15 @@ static int unit_validate(const struct tlb_unit *u, const struct tlb_struct_stats
 			return VFAIL("%s: hint %u names slot %u of array %u, which does not exist",
 				     name, h, x->slot, x->arr + 1);
 	}
+	uint64_t live = 0;
+
+	for (unsigned int i = 0; i < u->nr; i++)
+		for (unsigned int k = 0; k < u->a[i].nr_shifts; k++)
+			if (u->a[i].nr_at[k])
+				live |= TLB_PS(u->a[i].shifts[k]);
+	if (live != u->live)
+		return VFAIL("%s: page sizes cached 0x%llx, recorded 0x%llx", name,
+			     (unsigned long long)live, (unsigned long long)u->live);
 	for (unsigned int i = 0; i < u->nr; i++) {
 		int rc;
 

@@ -111,6 +111,43 @@ void tlb_free(struct tlb *t);
  * miss. Counts lookups/hits/misses.
  */
 int tlb_lookup(struct tlb *t, bool instr, uint16_t asid, uint64_t va, struct tlb_entry *e);
+/*
+ * What an L1 hit touched, so that a cache in front of the TLB (the MMU's micro-TLB, mmu.h)
+ * can repeat the hit with exactly the same effects: tick *clock and store the new value in
+ * *stamp. *ver is the slot's version: it changes whenever the slot's entry is written or
+ * invalidated (not when it is used). All NULL when the hit cannot be repeated that way (an
+ * L2 hit or a miss, or an L1 array under PLRU or random replacement).
+ */
+struct tlb_hit_ref {
+	uint64_t *clock;	/* the L1 structure's clock (lookups are derived from it) */
+	uint64_t *stamp;	/* the hit entry's LRU stamp */
+	const uint32_t *ver;	/* the hit slot's version */
+};
+/*
+ * tlb_lookup, also saying how to repeat an L1 hit (see struct tlb_hit_ref), returning the
+ * entry in place instead of a copy (NULL on a miss; *level = 1 or 2 as tlb_lookup returns).
+ * The entry is valid until the next call that changes the TLB.
+ */
+const struct tlb_entry *tlb_lookup_ref(struct tlb *t, bool instr, uint16_t asid, uint64_t va,
+				       int *level, struct tlb_hit_ref *ref);
+/*
+ * The generation of the hierarchy. A remembered L1 hit of (va, asid) on an entry is answered
+ * again by that entry, with the same effects (tick the clock, stamp the entry), while the
+ * entry's slot keeps its version (tlb_hit_ref: no fill over it, no invalidation, no prot
+ * update) and the generation is unchanged. The generation moves on what could make a
+ * lookup of (va, asid) find another entry first: an L1 lookup that takes the hint bucket of
+ * a page that more than one entry translates (a page size changed without an
+ * invalidation), and an L1 fill that may add a translation of another size for addresses
+ * an entry already translates.
+ */
+const uint64_t *tlb_generation(const struct tlb *t);
+/*
+ * Without side effects: the entry an L1 (i or d) lookup of (va, asid) would hit (the hinted
+ * one if it still translates va, else the first in probe order), with its LRU stamp and
+ * version pointers (NULL when the array has none). 1, or 0 for an L1 miss.
+ */
+int tlb_peek_l1(const struct tlb *t, bool instr, uint16_t asid, uint64_t va,
+		struct tlb_entry *e, const uint64_t **stamp, const uint32_t **ver);
 /* Fill a translation a walk produced into the L1 (i or d) and the L2. */
 void tlb_insert(struct tlb *t, bool instr, const struct tlb_entry *e);
 /* Update the prot of the cached (asid, va) entries in place (e.g. DIRTY after a store walk). */

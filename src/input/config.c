@@ -734,6 +734,24 @@ static int set_check(struct machine_desc *d, const char *v, const struct where *
 	return rc;
 }
 
+/*
+ * anon_vma_name = 0|1: build the kernel with CONFIG_ANON_VMA_NAME, so that
+ * prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, ...) names anonymous VMAs ("[anon:NAME]" in maps).
+ * The reference kernel is built without it (the call fails with EINVAL there).
+ */
+static int set_anon_vma_name(struct machine_desc *d, const char *v, const struct where *w,
+			     unsigned int n)
+{
+	static const char *const words[] = { "0", "1", "false", "true", "off", "on" };
+	unsigned int i = 0;
+	int rc = value_word(v, w, words, 6, "0, 1, false, true, off or on", &i);
+
+	(void)n;
+	if (!rc)
+		d->anon_vma_name = (int)(i & 1);
+	return rc;
+}
+
 /* paging = FORMAT: a page-table format of the architecture (arch/pgtable.h names). */
 static int set_paging(struct machine_desc *d, const char *v, const struct where *w,
 		      unsigned int n)
@@ -953,6 +971,7 @@ static const struct key_def keys[] = {
 	{ "lowmem_reserve_ratio", SEC_KERNEL, set_lowmem_reserve_ratio },
 	{ "percpu_pagelist_high_fraction", SEC_KERNEL, set_percpu_pagelist_high_fraction },
 	{ "thp", SEC_KERNEL, set_thp },
+	{ "anon_vma_name", SEC_KERNEL, set_anon_vma_name },
 	{ "range", SEC_MEMORY, set_range },
 	{ "range", SEC_NODE, set_node_range },
 	{ "distance", SEC_NODE, set_node_distance },

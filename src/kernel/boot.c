@@ -11,11 +11,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fs/fs.h"
+#include "kernel/fork.h"
 #include "kernel/machine.h"
+#include "kernel/sched.h"
 #include "kernel/translate.h"
 #include "mm/kprofile.h"
 #include "mm/page_alloc.h"
 #include "mm/slab.h"
+#include "mm/vma.h"
 #include "util/error.h"
 
 #define MiB(x) ((uint64_t)(x) << 20)
@@ -275,6 +279,23 @@ static int setup_physmem(struct mmsim_machine *m, struct mmsim_error *err)
 	return 0;
 }
 
+/* The vm sysctls at their boot values on the reference kernel (kprofile, mm/mm.h). */
+static void vm_sysctl_init(struct mm_sys *ms, const struct machine_desc *desc)
+{
+	const struct kernel_profile *kp = kernel_profile_current();
+	ms->sysctl = (struct vm_sysctl){
+		.max_map_count = 65530,			/* DEFAULT_MAX_MAP_COUNT */
+		.mmap_min_addr = kp->default_mmap_min_addr,
+		.legacy_va_layout = 0,
+		.randomize_va_space = 2,
+		.anon_vma_name = desc->anon_vma_name < 0 ? kp->config_anon_vma_name :
+				 desc->anon_vma_name > 0,
+		.overcommit_memory = 0,
+		.overcommit_ratio = 50,
+		.stack_guard_gap = 256ull << ms->page_shift,	/* mm/mmap.c: 256 pages */
+	};
+}
+
 int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error *err)
 {
 	err_clear(err);
@@ -326,9 +347,23 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 		err_set(err, ret, NULL, 0, 0, "the slab allocator could not start: %s", mmsim_strerror(ret));
 		goto out_destroy_mm;
 	}
+	vm_sysctl_init(ms, &m->desc);
+	INIT_LIST_HEAD(&m->tasks);
+	ret = vma_caches_init(ms);	/* vm_area_struct, mm_struct, maple_node */
+	if (ret) {
+		err_set(err, ret, NULL, 0, 0, "the VMA caches could not be created: %s",
+			mmsim_strerror(ret));
+		goto out_teardown_slab;
+	}
+	ret = fork_init(ms);		/* task_struct, files_cache, filp, inode_cache */
+	if (ret) {
+		err_set(err, ret, NULL, 0, 0, "the task caches could not be created: %s",
+			mmsim_strerror(ret));
+		goto out_teardown_slab;
+	}
 	ret = machine_setup_mmus(m, err);
 	if (ret)
-		goto out_teardown_slab;
+		goto out_fork_teardown;
 	if (ms->check) {
 		ret = machine_check(m, err);
 		if (ret)
@@ -339,6 +374,8 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 
 out_free_mmus:
 	machine_free_mmus(m);
+out_fork_teardown:
+	fork_teardown(m);
 out_teardown_slab:
 	kmem_cache_teardown(ms);
 out_destroy_mm:
@@ -354,6 +391,7 @@ void mmsim_machine_free(mmsim_machine *m)
 	if (!m)
 		return;
 	translate_space_free(m);
+	fork_teardown(m);		/* every task, then the file layer */
 	machine_free_mmus(m);
 	kmem_cache_teardown(&m->mm);
 	mm_core_destroy(&m->mm);
@@ -374,6 +412,26 @@ int machine_check(struct mmsim_machine *m, struct mmsim_error *err)
 		ret = mmu_validate(&m->cpu[c], err);
 	if (!ret)
 		ret = translate_space_validate(m, err);
+	if (!ret)
+		ret = task_validate(m, err);
+	if (!ret && m->mm.fs)
+		ret = fs_validate(m->mm.fs, err);
+	/* every address space once (threads share one) */
+	struct list_head *pos, *pos2;
+	list_for_each(pos, &m->tasks) {
+		struct task_struct *t = list_entry(pos, struct task_struct, tasks);
+		bool first = true;
+		list_for_each(pos2, &m->tasks) {
+			if (pos2 == pos)
+				break;
+			first &= list_entry(pos2, struct task_struct, tasks)->mm != t->mm;
+		}
+		if (ret || !t->mm || !first)
+			continue;
+		ret = mm_validate(t->mm, err);
+		if (!ret)
+			ret = pgtable_validate(&t->mm->pgd, err);
+	}
 	return ret;
 }
 

@@ -18,6 +18,8 @@ struct mmsim_machine {
 	const struct pt_format *paging;	/* the page-table format every CPU runs */
 	struct tlb_config tlbcfg;	/* the TLB hierarchy each CPU has */
 	struct mmu *cpu;		/* [desc.nr_cpus]: one MMU (and TLB) per CPU */
+	struct list_head tasks;		/* kernel/sched.h: live tasks, by pid */
+	int last_pid;			/* pid of the last task created (pid allocation) */
 	struct demo_space *demo;	/* the built-in address space of `mmsim translate`
 					   (kernel/translate.c), NULL until first used */
 };

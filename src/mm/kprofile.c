@@ -26,6 +26,12 @@ static const struct kernel_profile linux_6_18 = {
 	.min_free_kbytes_hi = 262144,
 	.min_percpu_pagelist_high_fraction = 8,
 	.swap_cluster_max = 32,
+	/* /proc/config.gz of the reference machine (Debian's 6.18 build) */
+	.config_anon_vma_name = false,		/* "# CONFIG_ANON_VMA_NAME is not set" */
+	.config_mem_soft_dirty = false,		/* "# CONFIG_MEM_SOFT_DIRTY is not set" */
+	.config_legacy_vsyscall_xonly = true,	/* CONFIG_LEGACY_VSYSCALL_XONLY=y */
+	.default_mmap_min_addr = 4096,		/* CONFIG_DEFAULT_MMAP_MIN_ADDR=4096 */
+	.lsm_mmap_min_addr = 65536,		/* CONFIG_LSM_MMAP_MIN_ADDR=65536 */
 };
 
 const struct kernel_profile *kernel_profile_current(void)

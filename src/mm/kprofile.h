@@ -5,6 +5,7 @@
 #ifndef MMSIM_MM_KPROFILE_H
 #define MMSIM_MM_KPROFILE_H
 #include <stdint.h>
+#include <stdbool.h>
 
 struct kernel_profile {
 	const char *version;
@@ -19,6 +20,13 @@ struct kernel_profile {
 	unsigned int min_free_kbytes_lo, min_free_kbytes_hi;
 	unsigned int min_percpu_pagelist_high_fraction; /* MIN_PERCPU_PAGELIST_HIGH_FRACTION */
 	unsigned int swap_cluster_max;	/* SWAP_CLUSTER_MAX, the highmem/movable min watermark floor */
+
+	/* Build options of the reference kernel that change what user space sees (issue 4). */
+	bool config_anon_vma_name;	/* CONFIG_ANON_VMA_NAME: PR_SET_VMA_ANON_NAME works */
+	bool config_mem_soft_dirty;	/* CONFIG_MEM_SOFT_DIRTY: new VMAs get VM_SOFTDIRTY */
+	bool config_legacy_vsyscall_xonly;	/* [vsyscall] shown as --xp */
+	uint64_t default_mmap_min_addr;	/* CONFIG_DEFAULT_MMAP_MIN_ADDR */
+	uint64_t lsm_mmap_min_addr;	/* CONFIG_LSM_MMAP_MIN_ADDR: below it needs CAP_SYS_RAWIO */
 };
 
 /* The profile of the kernel mmsim models (Linux 6.18). */

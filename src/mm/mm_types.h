@@ -135,4 +135,110 @@ enum migratetype {
 /* Linux's names, as /proc/pagetypeinfo prints them. */
 extern const char *const migratetype_names[MIGRATE_TYPES];
 
+
+/* ------------------------------------------------------------------------------------------
+ * Address spaces (issue 4). Both structures live in objects of the simulated slab caches
+ * "vm_area_struct" (192 bytes, as Linux 6.18) and "mm_struct" (1600 bytes), so they cost
+ * simulated memory and show in /proc/slabinfo; the asserts in vma.c / fork.c keep them within.
+ */
+#include "mm/mm.h"
+#include "mm/pgtable.h"
+#include "mm/vma_tree.h"
+
+struct mm_struct;
+struct file;			/* fs/fs.h */
+struct anon_vma;		/* rmap.c (issue 5); NULL until the first anonymous fault */
+struct anon_vma_name;
+
+/*
+ * Operations of a special mapping (vm_special_mapping in Linux): [vdso], [vvar],
+ * [vvar_vclock], [vsyscall] is not a VMA but the gate area.
+ */
+struct vm_operations_struct {
+	const char *name;		/* what /proc/PID/maps prints, e.g. "[vdso]"; NULL: none */
+	int (*mremap)(struct vm_area_struct *new_vma);	/* [vdso] moves context.vdso */
+};
+
+/*
+ * One virtual memory area: [vm_start, vm_end) of one mm with one set of flags, one backing
+ * (anonymous, or vm_file from byte vm_pgoff << PAGE_SHIFT).
+ *
+ * Invariants (vma_validate):
+ *  - vm_start < vm_end, both page aligned, vm_end <= mm->task_size;
+ *  - the VMA is in exactly one mm's tree, at its address, and overlaps no other VMA there;
+ *  - vm_page_prot == vm_get_page_prot(vm_flags) except for special mappings;
+ *  - anonymous private VMAs have vm_file == NULL and vm_pgoff == vm_start >> PAGE_SHIFT
+ *    when created (Linux keeps the creation-time offset through mremap, so only "was");
+ *  - VM_SHARED implies VM_MAYSHARE; VM_WRITE implies VM_MAYWRITE, VM_READ VM_MAYREAD,
+ *    VM_EXEC VM_MAYEXEC.
+ */
+struct vm_area_struct {
+	uint64_t vm_start;
+	uint64_t vm_end;		/* first byte after */
+	struct mm_struct *vm_mm;
+	uint64_t vm_page_prot;		/* pgprot: PTE_* bits (arch/pgtable.h) for new entries */
+	vm_flags_t vm_flags;
+	uint64_t vm_pgoff;		/* offset in vm_file, in pages; anon: vm_start >> PAGE_SHIFT */
+	struct file *vm_file;		/* a reference (get_file) or NULL */
+	struct anon_vma *anon_vma;
+	const struct vm_operations_struct *vm_ops;
+	struct anon_vma_name *anon_name;	/* prctl(PR_SET_VMA_ANON_NAME); kmalloc'd, refcounted */
+	void *vm_private_data;
+	uint64_t mmsim_advice;		/* MADV_* recorded for pages (bit per advice), until the
+					   fault issue acts on them (madvise.c) */
+};
+
+/* A name given by PR_SET_VMA_ANON_NAME: shared by split VMAs (anon_vma_name in Linux). */
+struct anon_vma_name {
+	int refcount;
+	char name[];			/* at most 80 bytes with the NUL */
+};
+
+/* mm->flags bits (MMF_* of include/linux/mm_types.h that mmsim uses). */
+#define MMF_TOPDOWN	(1u << 0)	/* top-down get_unmapped_area (not legacy_va_layout) */
+#define MMF_HAS_MDWE	(1u << 1)
+
+/* rss_stat counters (enum of include/linux/mm_types_task.h). */
+enum { MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES, NR_MM_COUNTERS };
+
+/*
+ * A process address space.
+ *
+ *   task_size ---------------------------------------------------------------+
+ *   stack (start_stack, grows down)  |  mmap_base: mmaps grow down from here  |
+ *   ...                                                                     |
+ *   [start_brk, brk) heap  | end_data | start_data ... end_code | start_code  0
+ *
+ * Invariants (mm_validate, vma.c):
+ *  - map_count == number of VMAs in mm_mt; map_count <= max_map_count + 1 (do_mmap refuses
+ *    only above the limit, as Linux; the sysctl may also be lowered below a process's count);
+ *  - total_vm == sum of VMA pages; data_vm, exec_vm, stack_vm as vm_stat_account counts them;
+ *    locked_vm == pages of VM_LOCKED VMAs (mlock.c);
+ *  - mm_users >= 0, mm_count >= 1 while the struct exists (mm_users > 0 counts as one);
+ *  - start_brk <= brk (munmap may remove heap pages while brk stays where it was).
+ */
+struct mm_struct {
+	struct vma_tree mm_mt;		/* the VMAs, by address */
+	struct mm_sys *ms;
+	struct pgtable pgd;		/* the page tables (root allocated by mm_alloc) */
+	uint64_t mmap_base;		/* top of the top-down mmap area */
+	uint64_t mmap_legacy_base;	/* bottom of the bottom-up area (legacy layout) */
+	uint64_t task_size;		/* end of user space (TASK_SIZE of the task's mode) */
+	unsigned int flags;		/* MMF_* */
+	int map_count;
+	int mm_users, mm_count;
+
+	uint64_t total_vm, locked_vm, pinned_vm, data_vm, exec_vm, stack_vm;
+	uint64_t hiwater_vm, hiwater_rss;
+	vm_flags_t def_flags;		/* mlockall(MCL_FUTURE) adds VM_LOCKED to new VMAs */
+	int64_t rss_stat[NR_MM_COUNTERS];
+
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t saved_auxv[2 * 24];	/* AT_* pairs as exec wrote them, 0-terminated */
+	uint64_t vdso;			/* context.vdso: where [vdso] is mapped (0: none) */
+	struct file *exe_file;		/* /proc/PID/exe */
+};
+
 #endif

@@ -26,6 +26,9 @@
 #include "util/list.h"
 #include "util/rng.h"
 
+struct kmem_cache;
+struct fs_state;
+
 #define NR_PAGE_ORDERS_MAX 16		/* room for MAX_PAGE_ORDER up to 15 */
 #define PAGE_ALLOC_COSTLY_ORDER 3
 
@@ -178,6 +181,15 @@ struct mm_sys {
 	int page_group_by_mobility_disabled;
 	unsigned int cpu_to_node[MAX_CPUS];
 	uint64_t nr_kernel_pages, nr_all_pages;	/* free memblock pages before the buddy init */
+
+	/* address spaces (issue 4) */
+	struct vm_sysctl sysctl;		/* mm/mm.h */
+	struct fs_state *fs;			/* fs/fs.h: inode table, filp and inode caches */
+	struct kmem_cache *vm_area_cachep;	/* "vm_area_struct", 192 bytes */
+	struct kmem_cache *mm_cachep;		/* "mm_struct", 1600 bytes */
+	struct kmem_cache *maple_node_cache;	/* "maple_node", 256 bytes (vma_tree.c) */
+	struct kmem_cache *task_struct_cachep;	/* "task_struct", 5888 bytes */
+	struct kmem_cache *files_cachep;	/* "files_cache", 704 bytes */
 
 	/* testing */
 	bool check;				/* validate after every operation */

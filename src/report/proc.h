@@ -24,6 +24,13 @@ void proc_meminfo(struct mm_sys *ms, struct strbuf *sb);
 void proc_iomem(const struct mmsim_machine *m, struct strbuf *sb);
 void proc_memblock(const struct mm_sys *ms, struct strbuf *sb);
 
+/*
+ * /proc/PID/maps, smaps (the VMA half) and status (the memory lines VmPeak .. HugetlbPages)
+ * of task pid (report/proc_pid.c), file "maps", "smaps" or "status". 0, -ESRCH (no such
+ * task), -ENOENT (another file name), -ENOMEM. An exited task's files are empty.
+ */
+int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct strbuf *sb);
+
 /* ---- helpers shared by the renderers and the JSON document ---------------------------- */
 
 /* Migrate types Linux 6.18 on x86_64 compiles in (no CMA on the reference kernel). */

@@ -11,7 +11,11 @@
  *    entries survive a CR3 write without PCID, a store to a clean cached page re-walks,
  *    the page-walk cache shortens walks, a shootdown counts its IPIs;
  *  - property: random mappings in every format, every mapped page translated through the
- *    MMU and compared with a reference map; unmapped pages fault.
+ *    MMU and compared with a reference map; unmapped pages fault;
+ *  - the micro-TLB in front of the TLB (mmu.h): the same results, counters and entries in
+ *    RAM as without it under random traffic, and never a stale answer after a flush, an
+ *    ASID switch, a control-bit change, an eviction or a page-size change;
+ *  - the x86-64 walk loop against the generic one on randomly damaged entries.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -444,6 +448,513 @@ static void test_shootdown_ipis(void **state)
 	fix_free(&x);
 }
 
+/* ---- the micro-TLB (mmu.h): exact, and never stale --------------------------------------- */
+
+/* Would mmu_translate answer (va, access) from the micro-TLB right now? */
+static bool utlb_live(const struct mmu *mmu, uint64_t va, unsigned int access)
+{
+	const struct mmu_utlb_entry *u = &mmu->utlb[mmu_utlb_index(va, access)];
+	return u->tag == mmu_utlb_tag(va, access) && (u->allowed >> (access & 7) & 1) &&
+	       *u->ver == u->ver_seen && u->gen == *mmu->tlb_gen;
+}
+
+/* The prot of page class c (0 read-only, 1 writable clean, 2 writable dirty, 3 kernel). */
+static uint32_t class_prot(const struct pt_format *f, unsigned int c, bool nx)
+{
+	bool arm = f->arch == ARCH_ARM64;
+	uint32_t p;
+	switch (c & 3) {
+	case 0: p = PTE_USER | PTE_ACCESSED; break;
+	case 1: p = PTE_USER | (arm ? PTE_ACCESSED | PTE_DBM : PTE_WRITE); break;
+	case 2: p = PTE_USER | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | (arm ? PTE_DBM : 0); break;
+	default: p = PTE_WRITE | PTE_ACCESSED | PTE_DIRTY | (arm ? PTE_DBM : 0); break;
+	}
+	return p | (nx && f->id != PTF_I386_2L ? PTE_NX : 0);
+}
+
+#define FP_PAGES	48	/* pages touched: 40 mapped, 8 never */
+#define FP_MAPPED	40
+
+/* Everything one side can observe: stats of the MMU and TLB, occupancy, the leaf entries. */
+static void fp_compare(struct fix *a, struct fix *b, uint64_t g)
+{
+	assert_memory_equal(&a->mmu->stats, &b->mmu->stats, sizeof(a->mmu->stats));
+	struct tlb_stats ta = *tlb_stats(a->mmu->tlb), tb = *tlb_stats(b->mmu->tlb);
+	assert_memory_equal(&ta, &tb, sizeof(ta));
+	uint64_t o[2][3];
+	tlb_occupancy(a->mmu->tlb, &o[0][0], &o[0][1], &o[0][2]);
+	tlb_occupancy(b->mmu->tlb, &o[1][0], &o[1][1], &o[1][2]);
+	assert_memory_equal(o[0], o[1], sizeof(o[0]));
+	for (unsigned int i = 0; i < FP_PAGES; i++) {
+		struct pte_desc da, db;
+		int la, lb;
+		uint64_t ea = 0, eb = 0;
+		int ra = pgtable_lookup(&a->pt, UVA + i * g, &da, &la, &ea);
+		int rb = pgtable_lookup(&b->pt, UVA + i * g, &db, &lb, &eb);
+		assert_int_equal(ra, rb);
+		assert_int_equal(la, lb);
+		assert_int_equal(ea, eb);
+		assert_int_equal(pgtable_read_entry(&a->pt, ea), pgtable_read_entry(&b->pt, eb));
+	}
+	fix_check(a);
+	fix_check(b);
+}
+
+/*
+ * The same random sequence of accesses, flushes, root switches, control-bit and table
+ * changes on two identical machines, one with the micro-TLB and one without: every result,
+ * fault record and counter (MMU, TLB per level, walk references, A/D updates) and every
+ * entry in RAM must be the same, and the micro-TLB must have answered a good share.
+ */
+static void fast_path_format(enum pt_format_id id, const char *tlb, uint64_t seed)
+{
+	struct fix a, b;
+	fix_init(&a, id, tlb, 1);
+	fix_init(&b, id, tlb, 1);
+	mmu_set_fast_path(b.mmu, false);
+	const struct pt_format *f = a.f;
+	uint64_t g = 1ull << f->granule_shift;
+	uint64_t pa[FP_MAPPED];
+	for (unsigned int i = 0; i < FP_MAPPED; i++) {
+		pa[i] = frame(&a, f->granule_shift - 12);
+		assert_int_equal(frame(&b, f->granule_shift - 12), pa[i]);
+		uint32_t prot = class_prot(f, i, (i / 4) & 1);
+		assert_int_equal(pgtable_map(&a.pt, UVA + i * g, pa[i], g, f->granule_shift, prot,
+					     0), 0);
+		assert_int_equal(pgtable_map(&b.pt, UVA + i * g, pa[i], g, f->granule_shift, prot,
+					     0), 0);
+	}
+	/*
+	 * A second region one large page further, mapped with one large page or with base
+	 * pages and flipped between the two without a flush: the TLB then holds translations
+	 * of two sizes for one address, and its pages share hint buckets with the first
+	 * region's (2 MiB apart): the cases where the TLB's generation must move.
+	 */
+	unsigned int big = 0;
+	for (unsigned int l = 0; l < f->nr_levels && !big; l++)
+		if (f->level[l].leaf_ok && f->level[l].shift > f->granule_shift &&
+		    f->level[l].shift - 12u <= a.m->mm.max_order)
+			big = f->level[l].shift;
+	uint64_t uva2 = big ? UVA + (1ull << big) : 0, pa2 = 0;
+	bool big_mapped = true;
+	if (big) {
+		pa2 = frame(&a, big - 12);
+		assert_int_equal(frame(&b, big - 12), pa2);
+		assert_int_equal(pgtable_map(&a.pt, uva2, pa2, 1ull << big, big,
+					     class_prot(f, 1, false), 0), 0);
+		assert_int_equal(pgtable_map(&b.pt, uva2, pa2, 1ull << big, big,
+					     class_prot(f, 1, false), 0), 0);
+	}
+	struct rng r;
+	rng_seed(&r, seed);
+	unsigned int fast = 0, hits = 0;
+	for (unsigned int step = 0; step < 4000; step++) {
+		unsigned int op = (unsigned int)rng_below(&r, 100);
+		unsigned int pg = (unsigned int)rng_below(&r, FP_PAGES);
+		uint64_t va = UVA + pg * g + rng_below(&r, g);
+		if (op < 82) {
+			/* mostly user loads and stores to a few hot pages, as a program does;
+			   the rest any access anywhere */
+			unsigned int acc = (unsigned int)rng_below(&r, 3) |
+					   (rng_below(&r, 4) ? MMU_USER : 0);
+			if (op < 60) {
+				/* (the micro-TLB keeps 4 KiB pages: hot data in the first
+				   4 KiB of each 16/64 KiB page too) */
+				va = UVA + (pg % 6) * g + rng_below(&r, 4096);
+				acc = MMU_USER | (unsigned int)rng_below(&r, 2);
+				if (big && op < 20)
+					va += uva2 - UVA;
+			}
+			struct mmu_xlat xa, xb;
+			struct mmu_fault fa, fb;
+			bool live = utlb_live(a.mmu, va, acc);
+			int ra = xlate(&a, va, acc, &xa, &fa);
+			int rb;
+			memset(&xb, 0, sizeof(xb));
+			memset(&fb, 0, sizeof(fb));
+			rb = mmu_translate(b.mmu, va, acc, &xb, &fb);
+			assert_int_equal(ra, rb);
+			assert_memory_equal(&xa, &xb, sizeof(xa));
+			assert_memory_equal(&fa, &fb, sizeof(fa));
+			fast += live;
+			hits += !ra && xa.tlb_level == 1;
+			if (live)
+				assert_int_equal(xa.tlb_level, 1);
+			assert_false(utlb_live(b.mmu, va, acc));
+		} else if (op < 86) {
+			mmu_flush_page(a.mmu, va);
+			mmu_flush_page(b.mmu, va);
+		} else if (op < 87) {
+			mmu_flush_asid(a.mmu, a.mmu->asid);
+			mmu_flush_asid(b.mmu, b.mmu->asid);
+		} else if (op < 88) {
+			bool keep = rng_below(&r, 2);
+			mmu_flush_all(a.mmu, keep);
+			mmu_flush_all(b.mmu, keep);
+		} else if (op < 91) {
+			uint16_t asid = a.mmu->ctl.asid_bits ? (uint16_t)rng_below(&r, 3) : 0;
+			bool noflush = rng_below(&r, 2);
+			assert_int_equal(mmu_set_root(a.mmu, 0, a.pt.root[0], asid, noflush), 0);
+			assert_int_equal(mmu_set_root(b.mmu, 0, b.pt.root[0], asid, noflush), 0);
+		} else if (op < 93) {
+			bool smap = !a.mmu->ctl.smap;
+			SET_CTL(a.mmu, smap, smap);
+			SET_CTL(b.mmu, smap, smap);
+		} else if (op < 96 && pg < FP_MAPPED) {
+			/* a permission change without a flush: the TLB keeps the old one */
+			uint32_t prot = class_prot(f, (unsigned int)rng_below(&r, 4),
+						   rng_below(&r, 2));
+			assert_int_equal(pgtable_protect(&a.pt, UVA + pg * g, g, prot), 0);
+			assert_int_equal(pgtable_protect(&b.pt, UVA + pg * g, g, prot), 0);
+		} else if (op < 98 && pg < FP_MAPPED) {
+			uint32_t prot = class_prot(f, (unsigned int)rng_below(&r, 4), false);
+			assert_int_equal(pgtable_unmap(&a.pt, UVA + pg * g, g, NULL), 0);
+			assert_int_equal(pgtable_unmap(&b.pt, UVA + pg * g, g, NULL), 0);
+			assert_int_equal(pgtable_map(&a.pt, UVA + pg * g, pa[pg], g,
+						     f->granule_shift, prot, 0), 0);
+			assert_int_equal(pgtable_map(&b.pt, UVA + pg * g, pa[pg], g,
+						     f->granule_shift, prot, 0), 0);
+		} else if (op >= 98 && big && rng_below(&r, 2)) {
+			/* flip the second region's page size, without a flush */
+			unsigned int sh = big_mapped ? f->granule_shift : big;
+			uint32_t prot = class_prot(f, 1, false);
+			assert_int_equal(pgtable_unmap(&a.pt, uva2, 1ull << big, NULL), 0);
+			assert_int_equal(pgtable_unmap(&b.pt, uva2, 1ull << big, NULL), 0);
+			uint64_t sz = 1ull << big;
+			assert_int_equal(pgtable_map(&a.pt, uva2, pa2, sz, sh, prot, 0), 0);
+			assert_int_equal(pgtable_map(&b.pt, uva2, pa2, sz, sh, prot, 0), 0);
+			big_mapped = !big_mapped;
+		} else if (op >= 98) {
+			tlb_reset_stats(a.mmu->tlb);
+			tlb_reset_stats(b.mmu->tlb);
+		}
+		if (step % 250 == 0)
+			fp_compare(&a, &b, g);
+	}
+	fp_compare(&a, &b, g);
+	/* the micro-TLB answered most L1 hits: the comparison above tested it */
+	assert_true(fast > hits / 4);
+	assert_true(fast > 300);
+	fix_free(&a);
+	fix_free(&b);
+}
+
+static void test_fast_path_counts_like_slow_path(void **state)
+{
+	(void)state;
+	fast_path_format(PTF_X86_64_4L, "skylake", 1);
+	fast_path_format(PTF_X86_64_5L, "zen4", 2);
+	fast_path_format(PTF_I386_PAE, "tiny", 3);
+	fast_path_format(PTF_I386_2L, "skylake", 4);
+	fast_path_format(PTF_ARM64_4K_48, "cortex-a76", 5);
+	fast_path_format(PTF_ARM64_64K_48, "cortex-a76", 6);
+}
+
+/*
+ * Each way the answer for a cached (page, access) can change empties or outdates its
+ * micro-TLB entry: each check below would fail if the micro-TLB served the old answer.
+ */
+static void test_fast_path_invalidated(void **state)
+{
+	(void)state;
+	struct fix x;
+	fix_init(&x, PTF_X86_64_4L, "skylake", 1);
+	const unsigned int UR = MMU_USER | MMU_READ, UW = MMU_USER | MMU_WRITE;
+	uint64_t p1 = frame(&x, 0), p2 = frame(&x, 0);
+	struct mmu_xlat xl;
+	struct mmu_fault f;
+	assert_int_equal(pgtable_map(&x.pt, UVA, p1, 4096, 12, PTE_USER | PTE_WRITE, 0), 0);
+
+	/* walk, L1 hit (fills the micro-TLB), micro-TLB hit */
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, UVA, UR));
+	assert_int_equal(xlate(&x, UVA + 0x10, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p1 + 0x10);
+
+	/* a store to the clean page is another access: it re-walks to set D */
+	assert_false(utlb_live(x.mmu, UVA, UW));
+	assert_int_equal(xlate(&x, UVA, UW, &xl, &f), 0);
+	assert_int_equal(x.mmu->stats.dirty_walks, 1);
+	assert_int_equal(xl.tlb_level, 0);
+
+	/* unmap + INVLPG: the next access faults */
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, UVA, UR));
+	assert_int_equal(pgtable_unmap(&x.pt, UVA, 4096, NULL), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);	/* stale, as the hardware */
+	mmu_flush_page(x.mmu, UVA);
+	assert_false(utlb_live(x.mmu, UVA, UR));
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), MMU_FAULT_NOT_PRESENT);
+
+	/* remapped elsewhere, flushed through the TLB's own call: the new frame */
+	assert_int_equal(pgtable_map(&x.pt, UVA, p2, 4096, 12, PTE_USER | PTE_WRITE, 0), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(pgtable_unmap(&x.pt, UVA, 4096, NULL), 0);
+	assert_int_equal(pgtable_map(&x.pt, UVA, p1, 4096, 12, PTE_USER | PTE_WRITE, 0), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p2);
+	assert_true(utlb_live(x.mmu, UVA, UR));
+	tlb_flush_all(x.mmu->tlb, false);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p1);
+	assert_int_equal(xl.tlb_level, 0);
+
+	/* write-protect + INVLPG: the next store faults */
+	assert_int_equal(xlate(&x, UVA, UW, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, UW, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, UVA, UW));
+	assert_int_equal(pgtable_protect(&x.pt, UVA, 4096, PTE_USER), 0);
+	mmu_flush_page(x.mmu, UVA);
+	assert_int_equal(xlate(&x, UVA, UW, &xl, &f), MMU_FAULT_PROT);
+	assert_int_equal(f.why, MMU_WHY_WRITE);
+
+	/* a control bit: SMAP turned on forbids what a kernel read was allowed */
+	SET_CTL(x.mmu, smap, false);
+	assert_int_equal(xlate(&x, UVA, MMU_READ, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, MMU_READ, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, UVA, MMU_READ));
+	SET_CTL(x.mmu, smap, true);
+	assert_int_equal(xlate(&x, UVA, MMU_READ, &xl, &f), MMU_FAULT_PROT);
+	assert_int_equal(f.why, MMU_WHY_SMAP);
+
+	/* an ASID switch without a flush: the other address space's page */
+	struct pgtable pt2;
+	assert_int_equal(pgtable_init(&pt2, &x.m->mm, x.f, 0), 0);
+	assert_int_equal(pgtable_map(&pt2, UVA, p2, 4096, 12, PTE_USER, 0), 0);
+	assert_int_equal(mmu_set_root(x.mmu, 0, x.pt.root[0], 1, false), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p1);
+	assert_true(utlb_live(x.mmu, UVA, UR));
+	assert_int_equal(mmu_set_root(x.mmu, 0, pt2.root[0], 2, true), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p2);
+	assert_int_equal(xl.tlb_level, 0);
+	assert_int_equal(mmu_set_root(x.mmu, 0, x.pt.root[0], 1, true), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.pa, p1);
+	assert_int_equal(xl.tlb_level, 1);
+
+	/* an L1 eviction: 80 more pages through a 64-entry L1; the page now hits the L2 */
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, UVA, UR));
+	uint64_t pool = frame(&x, 7);
+	assert_int_equal(pgtable_map(&x.pt, UVA + 0x100000, pool, 80 * 4096, 12, PTE_USER, 0), 0);
+	for (unsigned int i = 0; i < 80; i++)
+		assert_int_equal(xlate(&x, UVA + 0x100000 + i * 4096ull, UR, &xl, &f), 0);
+	assert_int_equal(xlate(&x, UVA, UR, &xl, &f), 0);
+	assert_int_equal(xl.tlb_level, 2);
+	fix_check(&x);
+	assert_int_equal(mmu_set_root(x.mmu, 0, x.pt.root[0], 1, false), 0);
+	pgtable_destroy(&pt2);
+	fix_free(&x);
+}
+
+/*
+ * Two translations of one address in the L1 (a 2 MiB page remapped with 4 KiB pages
+ * without a flush; Skylake's L1 dTLB keeps the sizes in separate arrays, the 4 KiB one
+ * probed first). A lookup uses the entry its hint names; once another page 2 MiB away
+ * takes that hint bucket, the full probe finds the 4 KiB entry. The micro-TLB must follow
+ * both steps, with and without it the answers are the same.
+ */
+static void two_sizes(bool fast)
+{
+	struct fix x;
+	fix_init(&x, PTF_X86_64_4L, "skylake", 1);
+	mmu_set_fast_path(x.mmu, fast);
+	const uint64_t p = UVA + (2ull << 20), q = UVA;	/* same hint bucket */
+	uint64_t big = frame(&x, 9), small = frame(&x, 0);
+	struct mmu_xlat xl;
+	struct mmu_fault f;
+	assert_int_equal(pgtable_map(&x.pt, q, small, 4096, 12, PTE_USER, 0), 0);
+	assert_int_equal(pgtable_map(&x.pt, p, big, 2ull << 20, 21, PTE_USER | PTE_WRITE, 0), 0);
+	assert_int_equal(xlate(&x, p, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xlate(&x, p, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.page_shift, 21);
+	/* 4 KiB pages now, no flush; a store re-walks to set D and caches the 4 KiB entry */
+	assert_int_equal(pgtable_unmap(&x.pt, p, 2ull << 20, NULL), 0);
+	assert_int_equal(pgtable_map(&x.pt, p, big, 2ull << 20, 12, PTE_USER | PTE_WRITE, 0), 0);
+	assert_int_equal(xlate(&x, p, MMU_USER | MMU_WRITE, &xl, &f), 0);
+	assert_int_equal(xl.page_shift, 12);
+	assert_int_equal(x.mmu->stats.dirty_walks, 1);
+	/* the hint still names the 2 MiB entry */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(xlate(&x, p + 8, MMU_USER, &xl, &f), 0);
+		assert_int_equal(xl.page_shift, 21);
+		assert_int_equal(xl.tlb_level, 1);
+	}
+	assert_true(utlb_live(x.mmu, p, MMU_USER) == fast);
+	/* q takes the bucket: p's next lookup probes in full and finds the 4 KiB entry */
+	assert_int_equal(xlate(&x, q, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xlate(&x, q, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.tlb_level, 1);
+	assert_int_equal(xlate(&x, p + 8, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.page_shift, 12);
+	assert_int_equal(xl.tlb_level, 1);
+	assert_int_equal(xl.pa, big + 8);
+	const struct tlb_stats *ts = tlb_stats(x.mmu->tlb);
+	assert_int_equal(ts->l1d.hits, 7);	/* p, the store, 3 of p, q, p */
+	assert_int_equal(ts->l1d.misses, 2);	/* the first p, the first q */
+	fix_free(&x);
+}
+
+/*
+ * The other order: an L1 dTLB whose 2 MiB array is probed first. A 4 KiB entry is cached
+ * (micro-TLB too), its hint bucket is taken while it is the only translation, then a
+ * 2 MiB entry over it is filled: the next lookup probes in full and finds the 2 MiB one.
+ */
+static void two_sizes_big_first(bool fast)
+{
+	struct fix x;
+	fix_init(&x, PTF_X86_64_4L, "l1d=32x4:2m,64x4:4k", 1);
+	mmu_set_fast_path(x.mmu, fast);
+	const uint64_t p = UVA + (2ull << 20), q = UVA;	/* same hint bucket */
+	uint64_t big = frame(&x, 9), small = frame(&x, 0);
+	struct mmu_xlat xl;
+	struct mmu_fault f;
+	const uint32_t prot = PTE_USER | PTE_ACCESSED;
+	assert_int_equal(pgtable_map(&x.pt, q, small, 4096, 12, prot, 0), 0);
+	assert_int_equal(pgtable_map(&x.pt, p, big, 2ull << 20, 12, prot, 0), 0);
+	assert_int_equal(xlate(&x, p, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xlate(&x, p, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.page_shift, 12);
+	assert_int_equal(xlate(&x, q, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xlate(&x, q, MMU_USER, &xl, &f), 0);
+	assert_true(utlb_live(x.mmu, p, MMU_USER) == fast);
+	/* one 2 MiB page now, no flush; a neighbour's walk caches the 2 MiB entry */
+	assert_int_equal(pgtable_unmap(&x.pt, p, 2ull << 20, NULL), 0);
+	assert_int_equal(pgtable_map(&x.pt, p, big, 2ull << 20, 21, prot, 0), 0);
+	assert_int_equal(xlate(&x, p + 4096, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.tlb_level, 0);
+	assert_int_equal(xlate(&x, p + 8, MMU_USER, &xl, &f), 0);
+	assert_int_equal(xl.page_shift, 21);
+	assert_int_equal(xl.tlb_level, 1);
+	fix_free(&x);
+}
+
+static void test_fast_path_two_page_sizes(void **state)
+{
+	(void)state;
+	two_sizes(true);
+	two_sizes(false);
+	two_sizes_big_first(true);
+	two_sizes_big_first(false);
+}
+
+/* ---- the x86-64 walk loop agrees with the generic one -------------------------------------- */
+
+/*
+ * Damage one entry on the walk of va with a random value (present or not, PS, reserved
+ * bits, NX, an address that is a table, a scratch page of random entries, or outside RAM),
+ * walk on two machines (the x86-64 loop and the generic one through the format's ops) and
+ * compare the result, the fault record, the counters and every entry the walks could touch.
+ */
+static void x64_walker_format(enum pt_format_id id, uint64_t seed)
+{
+	struct fix a, b;
+	fix_init(&a, id, "none", 1);
+	fix_init(&b, id, "none", 1);
+	assert_int_equal(a.mmu->walker, MMU_WALKER_X86_64);
+	b.mmu->walker = MMU_WALKER_GENERIC;
+	struct rng r;
+	rng_seed(&r, seed);
+	/* 4 KiB pages, a 2 MiB page and a 1 GiB page, kernel and user */
+	static const struct { uint64_t va; unsigned int shift; uint32_t prot; } maps[] = {
+		{ UVA, 12, PTE_USER | PTE_WRITE },
+		{ UVA + 0x1000, 12, PTE_USER | PTE_NX },
+		{ UVA + 0x200000, 21, PTE_USER | PTE_WRITE | PTE_ACCESSED | PTE_DIRTY },
+		{ 0x80000000ull, 30, PTE_USER },
+		{ 0xffff888000000000ull, 12, PTE_WRITE | PTE_GLOBAL },
+	};
+	for (unsigned int i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		uint64_t size = 1ull << maps[i].shift;
+		uint64_t pa = maps[i].shift == 30 ? 1ull << 30 : frame(&a, maps[i].shift - 12);
+		if (maps[i].shift != 30)
+			assert_int_equal(frame(&b, maps[i].shift - 12), pa);
+		assert_int_equal(pgtable_map(&a.pt, maps[i].va, pa, size, maps[i].shift,
+					     maps[i].prot, 0), 0);
+		assert_int_equal(pgtable_map(&b.pt, maps[i].va, pa, size, maps[i].shift,
+					     maps[i].prot, 0), 0);
+	}
+	uint64_t scratch = frame(&a, 0);
+	assert_int_equal(frame(&b, 0), scratch);
+	for (unsigned int i = 0; i < 512; i++) {
+		uint64_t v = rng_next(&r);
+		pgtable_write_entry(&a.pt, scratch + i * 8, v);
+		pgtable_write_entry(&b.pt, scratch + i * 8, v);
+	}
+	uint64_t ram_end = a.m->ram.base + a.m->ram.size;
+	for (unsigned int it = 0; it < 3000; it++) {
+		unsigned int k = (unsigned int)rng_below(&r, sizeof(maps) / sizeof(maps[0]));
+		uint64_t va = maps[k].va + rng_below(&r, 1ull << maps[k].shift);
+		unsigned int acc = (unsigned int)rng_below(&r, 3) | (rng_below(&r, 2) ? MMU_USER : 0);
+		struct mmu_walk_step st[PT_MAX_LEVELS];
+		unsigned int n = 0;
+		struct mmu_xlat xl;
+		struct mmu_fault fl;
+		/* where the entries are: the generic walk of the undamaged tables (on both
+		   machines, so that both get the same A/D updates) */
+		mmu_walk_explain(a.mmu, va, acc, &xl, &fl, st, &n);
+		mmu_walk_explain(b.mmu, va, acc, &xl, &fl, st, &n);
+		assert_true(n >= 1);
+		unsigned int lv = (unsigned int)rng_below(&r, n);
+		uint64_t epa = st[lv].entry_pa, old = pgtable_read_entry(&a.pt, epa);
+		uint64_t v = rng_next(&r);
+		switch (rng_below(&r, 4)) {
+		case 0: v = (old & 0x000ffffffffff000ull) | (v & ~0x000ffffffffff000ull); break;
+		case 1: v = scratch | (v & ~0x000ffffffffff000ull); break;
+		case 2: v = (ram_end + (v & 0xfffff000ull)) | (v & 0x8000000000000fffull); break;
+		default: break;
+		}
+		if (rng_below(&r, 4))
+			v &= 0x800fffffffffffffull | (rng_below(&r, 2) ? 0 : 0x7ff0000000000000ull);
+		if (rng_below(&r, 8))
+			v |= 1;		/* mostly present */
+		pgtable_write_entry(&a.pt, epa, v);
+		pgtable_write_entry(&b.pt, epa, v);
+		struct mmu_xlat xa, xb;
+		struct mmu_fault fa, fb;
+		struct mmu_stats sa = a.mmu->stats, sb = b.mmu->stats;
+		memset(&xb, 0, sizeof(xb));
+		memset(&fb, 0, sizeof(fb));
+		int ra = xlate(&a, va, acc, &xa, &fa);
+		int rb = mmu_translate(b.mmu, va, acc, &xb, &fb);
+		/* the counters moved alike (every field of mmu_stats is a uint64_t) */
+		const uint64_t *a0 = (const uint64_t *)&sa, *b0 = (const uint64_t *)&sb;
+		const uint64_t *a1 = (const uint64_t *)&a.mmu->stats;
+		const uint64_t *b1 = (const uint64_t *)&b.mmu->stats;
+		for (size_t i = 0; i < sizeof(sa) / sizeof(uint64_t); i++)
+			assert_int_equal(a1[i] - a0[i], b1[i] - b0[i]);
+		assert_int_equal(ra, rb);
+		assert_memory_equal(&xa, &xb, sizeof(xa));
+		assert_memory_equal(&fa, &fb, sizeof(fa));
+		for (unsigned int i = 0; i < n; i++)
+			assert_int_equal(pgtable_read_entry(&a.pt, st[i].entry_pa),
+					 pgtable_read_entry(&b.pt, st[i].entry_pa));
+		for (unsigned int i = 0; i < 512; i++)
+			assert_int_equal(pgtable_read_entry(&a.pt, scratch + i * 8),
+					 pgtable_read_entry(&b.pt, scratch + i * 8));
+		/* repair, so that the next walk starts from sane tables */
+		pgtable_write_entry(&a.pt, epa, old);
+		pgtable_write_entry(&b.pt, epa, old);
+	}
+	/* every kind of outcome was compared */
+	for (int t = MMU_OK + 1; t <= MMU_FAULT_ADDRESS_SIZE; t++)
+		if (t != MMU_FAULT_NONCANONICAL && t != MMU_FAULT_ACCESS_FLAG)
+			assert_true(a.mmu->stats.faults[t] > 0);
+	fix_free(&a);
+	fix_free(&b);
+}
+
+static void test_x64_walker_matches_generic(void **state)
+{
+	(void)state;
+	x64_walker_format(PTF_X86_64_4L, 11);
+	x64_walker_format(PTF_X86_64_5L, 12);
+}
+
 /* ---- property: random maps through the MMU --------------------------------------------- */
 
 struct ref { uint64_t va, pa, size; uint32_t prot; };
@@ -526,6 +1037,10 @@ int main(void)
 		cmocka_unit_test(test_pwc_shortens_walks),
 		cmocka_unit_test(test_shootdown_ipis),
 		cmocka_unit_test(test_property_every_format),
+		cmocka_unit_test(test_fast_path_counts_like_slow_path),
+		cmocka_unit_test(test_fast_path_invalidated),
+		cmocka_unit_test(test_fast_path_two_page_sizes),
+		cmocka_unit_test(test_x64_walker_matches_generic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "boot.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -36,29 +37,6 @@
 #define PTE_AD (PTE_ACCESSED | PTE_DIRTY)
 
 /* ---- machines and common checks -------------------------------------------------------------- */
-
-/* Boot a machine from NULL-terminated key, value pairs. */
-static mmsim_machine *boot(const char *const *kv)
-{
-	mmsim_config *cfg = NULL;
-	mmsim_machine *m = NULL;
-	struct mmsim_error err = { 0 };
-	char msg[1024];
-
-	assert_int_equal(mmsim_config_new(&cfg), 0);
-	for (int i = 0; kv && kv[i]; i += 2) {
-		if (mmsim_config_set(cfg, kv[i], kv[i + 1], &err) != 0) {
-			mmsim_error_format(&err, msg, sizeof(msg));
-			fail_msg("%s=%s: %s", kv[i], kv[i + 1], msg);
-		}
-	}
-	if (mmsim_boot(cfg, &m, &err) != 0) {
-		mmsim_error_format(&err, msg, sizeof(msg));
-		fail_msg("boot: %s", msg);
-	}
-	mmsim_config_free(cfg);
-	return m;
-}
 
 static struct mm_sys *mm(mmsim_machine *m) { return &((struct mmsim_machine *)m)->mm; }
 

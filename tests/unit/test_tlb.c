@@ -1055,6 +1055,141 @@ static void test_presets_stress(void **state)
 	}
 }
 
+/* ---- the interface of the MMU's micro-TLB ------------------------------------------------ */
+
+/*
+ * tlb_lookup_ref counts and answers exactly as tlb_lookup: the same random traffic on two
+ * TLBs of one geometry, one looked up each way, gives the same answers and counters. The
+ * reference to repeat a hit is given for L1 hits in LRU arrays only.
+ */
+static void lookup_ref_like_lookup(const char *text, bool lru_l1)
+{
+	struct tlb *a = mk(text, 7), *b = mk(text, 7);
+	struct rng r;
+
+	rng_seed(&r, 5);
+	for (int i = 0; i < 20000; i++) {
+		unsigned int op = (unsigned int)rng_below(&r, 100);
+		bool instr = rng_below(&r, 4) == 0;
+
+		if (i % 2000 == 0) {
+			check(a);
+			check(b);
+		}
+		uint16_t asid = (uint16_t)rng_below(&r, 2);
+		unsigned int shift = rng_below(&r, 8) ? 12 : 21;
+		uint64_t va = rng_below(&r, 96) << 12;
+
+		if (op < 80) {
+			struct tlb_entry ea, eb;
+			struct tlb_hit_ref ref;
+			int hit;
+			int ra = tlb_lookup(a, instr, asid, va, &ea);
+			const struct tlb_entry *pb = tlb_lookup_ref(b, instr, asid, va, &hit, &ref);
+
+			assert_int_equal(ra, pb ? hit : 0);
+			if (ra)
+				assert_memory_equal(&ea, (eb = *pb, &eb), sizeof(ea));
+			assert_true((ref.stamp != NULL) == (hit == 1 && pb && lru_l1));
+			assert_true((ref.clock != NULL) == (ref.stamp != NULL));
+			assert_true((ref.ver != NULL) == (ref.stamp != NULL));
+			if (!ra) {
+				struct tlb_entry n = {
+					.vpn = va >> shift, .pfn = pfn_of(va, shift, asid),
+					.asid = asid, .shift = (uint8_t)shift, .flags = TLBE_VALID,
+					.prot = PTE_WRITE | PTE_USER | PTE_ACCESSED,
+				};
+				tlb_insert(a, instr, &n);
+				tlb_insert(b, instr, &n);
+			}
+		} else if (op < 90) {
+			tlb_flush_page(a, asid, va, false);
+			tlb_flush_page(b, asid, va, false);
+		} else if (op < 95) {
+			tlb_update_prot(a, asid, va, PTE_USER);
+			tlb_update_prot(b, asid, va, PTE_USER);
+		} else {
+			tlb_flush_asid(a, asid);
+			tlb_flush_asid(b, asid);
+		}
+	}
+	assert_memory_equal(tlb_stats(a), tlb_stats(b), sizeof(struct tlb_stats));
+	check(a);
+	check(b);
+	tlb_free(a);
+	tlb_free(b);
+}
+
+static void test_lookup_ref_like_lookup(void **state)
+{
+	(void)state;
+	lookup_ref_like_lookup("skylake", true);
+	lookup_ref_like_lookup("zen4", true);
+	lookup_ref_like_lookup("l1i=8x8:4k+2m/plru; l1d=16x4:4k+2m/plru; l2=64x4:4k+2m", false);
+	lookup_ref_like_lookup("l1i=8x8:4k+2m/random; l1d=8x8:4k+2m/random", false);
+}
+
+/*
+ * A slot's version moves when its entry is written or dropped, not when it is used; the
+ * generation moves only when a lookup could find another entry first: a hint taken from a
+ * page two entries translate, and a fill that may overlap an entry of another size.
+ */
+static void test_version_and_generation(void **state)
+{
+	(void)state;
+	struct tlb *t = mk("skylake", 1);
+	const uint64_t *gen = tlb_generation(t);
+	struct tlb_hit_ref ref;
+	const struct tlb_entry *e;
+	int hit;
+	const uint64_t A = 0x10000000, B = A + (2ull << 20);	/* same hint bucket */
+
+	ins(t, false, 1, A, 12, false);
+	e = tlb_lookup_ref(t, false, 1, A, &hit, &ref);
+	assert_non_null(e);
+	assert_int_equal(hit, 1);
+	const uint32_t *ver = ref.ver, v0 = *ver;
+	uint64_t g0 = *gen, stamp = *ref.stamp;
+	/* uses and fills elsewhere change neither */
+	for (int i = 0; i < 3; i++)
+		assert_non_null(tlb_lookup_ref(t, false, 1, A, &hit, &ref));
+	assert_true(*ref.stamp > stamp);
+	ins(t, false, 1, A + 4096, 12, false);
+	assert_int_equal(*ver, v0);
+	assert_int_equal(*gen, g0);
+	/* B takes A's hint bucket; A is its only translation: no new generation */
+	ins(t, false, 1, B, 12, false);
+	assert_non_null(tlb_lookup_ref(t, false, 1, B, &hit, &ref));
+	assert_int_equal(*gen, g0);
+	/* a prot update and a flush rewrite A's slot */
+	tlb_update_prot(t, 1, A, PTE_USER);
+	assert_int_not_equal(*ver, v0);
+	uint32_t v1 = *ver;
+	tlb_flush_page(t, 1, A, false);
+	assert_int_not_equal(*ver, v1);
+	assert_int_equal(*gen, g0);
+	/* a 2M fill while 4K entries are cached (A + 4K is inside): a new generation */
+	ins(t, false, 1, A, 21, false);
+	assert_int_not_equal(*gen, g0);
+	/* a 4K fill under the cached 2M entry: a new generation; far from it: none */
+	uint64_t g1 = *gen;
+	ins(t, false, 1, A + 8192, 12, false);
+	assert_int_not_equal(*gen, g1);
+	g1 = *gen;
+	ins(t, false, 1, A + (16ull << 20), 12, false);
+	assert_int_equal(*gen, g1);
+	/* A + 8K's bucket taken while A + 8K has two translations: a new generation */
+	assert_non_null(tlb_lookup_ref(t, false, 1, A + 8192, &hit, &ref));
+	assert_int_equal(*gen, g1);
+	const uint64_t C = A + 8192 + (2ull << 20);	/* A + 8K's hint bucket */
+	ins(t, false, 1, C, 12, false);
+	assert_int_equal(*gen, g1);	/* nothing of another size near C */
+	assert_non_null(tlb_lookup_ref(t, false, 1, C, &hit, &ref));
+	assert_int_not_equal(*gen, g1);
+	check(t);
+	tlb_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1080,6 +1215,8 @@ int main(void)
 		cmocka_unit_test(test_config_check),
 		cmocka_unit_test(test_random_vs_model),
 		cmocka_unit_test(test_presets_stress),
+		cmocka_unit_test(test_lookup_ref_like_lookup),
+		cmocka_unit_test(test_version_and_generation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

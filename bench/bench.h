@@ -1,0 +1,39 @@
+/*
+ * What every benchmark program shares: the clock, one measurement's result, and sorting
+ * RUNS results so that the median, minimum and maximum can be printed.
+ */
+#ifndef MMSIM_BENCH_BENCH_H
+#define MMSIM_BENCH_BENCH_H
+#include <time.h>
+
+/* Seconds on the monotonic clock. */
+static inline double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* What one measurement returns: ns per operation and whether its premise held. */
+struct result {
+	double ns;
+	int ok;
+};
+
+/* Sort r[0..n) by time (so r[n / 2] is the median); 1 if every run's premise held. */
+static inline int sort_results(struct result *r, int n)
+{
+	int ok = 1;
+	for (int i = 0; i < n; i++) {
+		ok &= r[i].ok;
+		for (int j = i + 1; j < n; j++) {
+			if (r[j].ns < r[i].ns) {
+				struct result x = r[i];
+				r[i] = r[j];
+				r[j] = x;
+			}
+		}
+	}
+	return ok;
+}
+#endif
