@@ -541,18 +541,22 @@ static int parse_term(struct lx *l, struct val *v, uint64_t *out, int depth)
 			l->i += 2;
 			size_t pos = l->i;
 			rc = parse_primary(l, v, &rhs, depth);
-			if (!rc && rhs >= 64)
+			if (rc)
+				break;
+			if (rhs >= 64)
 				return lx_fail(l, pos, "shift count %llu is too large",
 					       (unsigned long long)rhs);
 			*out <<= rhs;
 		} else if (peek(l, 0) == '*' && peek(l, 1) != '/') {
 			l->i++;
 			rc = parse_primary(l, v, &rhs, depth);
-			*out *= rhs;
+			if (!rc)
+				*out *= rhs;
 		} else if (peek(l, 0) == '+') {
 			l->i++;
 			rc = parse_primary(l, v, &rhs, depth);
-			*out += rhs;
+			if (!rc)
+				*out += rhs;
 		} else {
 			break;
 		}

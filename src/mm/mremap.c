@@ -2,9 +2,9 @@
  * mremap (Linux 6.18: mm/mremap.c do_mremap, check_mremap_params, check_prep_vma,
  * mremap_at/mremap_to, expand_vma, move_vma, copy_vma in mm/vma.c).
  *
- * Pages do not exist before the fault issue, so moving is moving the VMA. Left out: the
- * 6.17 multi-VMA move (MREMAP_FIXED with equal lengths over several VMAs; here the range must
- * lie in one VMA as before 6.17), hugetlb alignment of lengths, sealing, userfaultfd events.
+ * Pages do not exist before the fault issue, so moving is moving the VMA. MREMAP_FIXED with
+ * equal lengths moves every VMA of the range (6.17+ remap_move). Left out: hugetlb alignment
+ * of lengths, sealing, userfaultfd events.
  * MREMAP_DONTUNMAP clears VM_LOCKED on the source as Linux does (dontunmap_complete) and
  * keeps its VM_ACCOUNT (the new range is charged in full, vrm_calc_charge); Linux then leaves
  * locked_vm counting the source's pages, mmsim keeps locked_vm equal to the pages of
@@ -81,9 +81,15 @@ static int64_t check_prep_vma(struct task_struct *t, struct remap *r)
 		return -EINVAL;
 	if ((r->flags & MREMAP_DONTUNMAP) && (vma->vm_flags & (VM_DONTEXPAND | VM_PFNMAP)))
 		return -EINVAL;
-	if (r->old_len > vma->vm_end - r->addr)	/* no remapping across VMAs */
+	/*
+	 * No remapping across the end of the VMA; a shrink only needs the part it keeps inside
+	 * it, the tail it unmaps may cross VMAs (6.18 check_prep_vma; live: FIXED shrink of two
+	 * adjacent VMAs to one page succeeds).
+	 */
+	uint64_t old_len = r->new_len < r->old_len ? r->new_len : r->old_len;
+	if (old_len > vma->vm_end - r->addr)
 		return -EFAULT;
-	if (r->new_len == r->old_len)
+	if (r->new_len == old_len)
 		return 0;
 	uint64_t pgoff = ((r->addr - vma->vm_start) >> shift) + vma->vm_pgoff;
 	if (pgoff + (r->new_len >> shift) < pgoff)
@@ -264,6 +270,60 @@ static int64_t mremap_to(struct task_struct *t, struct remap *r)
 	return move_vma(t, r);
 }
 
+/* vrm_move_only: a move to a fixed place without resizing may span several VMAs (6.17+). */
+static bool move_only(const struct remap *r)
+{
+	return (r->flags & MREMAP_FIXED) && r->old_len == r->new_len;
+}
+
+/*
+ * remap_move: move every VMA part in [addr, addr + old_len) to the same offset from new_addr,
+ * one at a time as a single-VMA FIXED move (check_prep_vma + mremap_to), so the gaps between
+ * them stay and only each piece's target is unmapped (live: mappings in the target where the
+ * source has gaps survive). A gap at the start (or no VMA) is -EFAULT; gaps after the first
+ * VMA, the trailing one too, are allowed. The result is the first piece's address. A failure
+ * after the first piece leaves the pieces before it moved, as Linux does.
+ *
+ * Linux refuses (-EFAULT) a multi-VMA move of VMAs that are not vma_multi_allowed:
+ * userfaultfd-armed ones, and files whose f_op has a get_unmapped_area other than shmem's,
+ * hugetlbfs' and thp_get_unmapped_area. mmsim has neither (its files are shmem, ext4-like
+ * with thp_get_unmapped_area, or without one), so every VMA is allowed here.
+ */
+static int64_t remap_move(struct task_struct *t, struct remap *r)
+{
+	struct mm_struct *mm = t->mm;
+	uint64_t start = r->addr, end = r->addr + r->old_len, target = r->new_addr;
+	uint64_t last_end = start;
+	int64_t res = -EFAULT;
+	bool seen = false;
+
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, last_end)) {
+		uint64_t addr = vma->vm_start > start ? vma->vm_start : start;
+		uint64_t len = (vma->vm_end < end ? vma->vm_end : end) - addr;
+		/* no gap at the start of the range */
+		if (!seen && start < vma->vm_start)
+			return -EFAULT;
+		/* keep the source's gap between the previous VMA and this one */
+		uint64_t offset = seen ? vma->vm_start - last_end : 0;
+		last_end = vma->vm_end;	/* read before the move frees vma */
+		r->vma = vma;
+		r->addr = addr;
+		r->new_addr = target + offset;
+		r->old_len = r->new_len = len;
+		int64_t piece = check_prep_vma(t, r);
+		if (!piece)
+			piece = mremap_to(t, r);
+		if (piece < 0)
+			return piece;
+		if (!seen)
+			res = piece;
+		seen = true;
+		target = (uint64_t)piece + len;
+	}
+	return res;
+}
+
 static int64_t do_mremap(struct task_struct *t, struct remap *r)
 {
 	struct mm_struct *mm = t->mm;
@@ -274,6 +334,8 @@ static int64_t do_mremap(struct task_struct *t, struct remap *r)
 	err = check_mremap_params(t, r);
 	if (err)
 		return err;
+	if (move_only(r))
+		return remap_move(t, r);
 	r->vma = vma_lookup(mm, r->addr);
 	err = check_prep_vma(t, r);
 	if (err)

@@ -59,6 +59,15 @@ int main(void)
 	brk((char *)brk0 + 16 * pg);
 	char *sh = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	mremap(sh, 4 * pg, 8 * pg, MREMAP_MAYMOVE);
+	/* 6.17+ multi-VMA move (MREMAP_FIXED, equal lengths): a VMA's tail, a gap, another VMA */
+	char *mv = mmap((void *)0x300000000, 6 * pg, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	munmap(mv + 2 * pg, pg);
+	mprotect(mv + 3 * pg, 3 * pg, PROT_READ);
+	mremap(mv + pg, 5 * pg, 5 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, mv + 16 * pg);
+	/* a trailing gap is allowed; a range starting in a gap is -EFAULT */
+	mremap(mv, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, mv + 32 * pg);
+	mremap(mv + pg, 4 * pg, 4 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, mv + 48 * pg);
 	pid_t c = fork();
 	if (c == 0) {
 		mmap(NULL, 3 * pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -6,6 +6,8 @@
  *   gcc -O0 -o /tmp/probe_layout tests/oracle/probes/probe_layout.c && setarch -R /tmp/probe_layout
  *   gcc -O0 -o /tmp/probe_ops tests/oracle/probes/probe_ops.c && setarch -R /tmp/probe_ops
  *   gcc -O0 -o /tmp/probe_shmem tests/oracle/probes/probe_shmem.c && setarch -R /tmp/probe_shmem
+ *   gcc -O0 -o /tmp/probe_mremap_multi tests/oracle/probes/probe_mremap_multi.c &&
+ *     setarch -R /tmp/probe_mremap_multi
  * The layout test first maps the ranges the live process already had (binary, heap, libc,
  * ld.so, [vvar]/[vdso], [stack]) and then makes the probe's calls in its order.
  */
@@ -575,6 +577,101 @@ static void test_mremap_dontunmap(void **state)
 	env_free(e);
 }
 
+/*
+ * probe_mremap_multi (tests/oracle/probes/probe_mremap_multi.c, run with setarch -R on the live
+ * 6.18.44 kernel; the results and smaps below are its output): MREMAP_MAYMOVE|MREMAP_FIXED
+ * with old_len == new_len moves every VMA of the range, keeping the gaps (6.17+ remap_move).
+ * Live results: multi 0x201800000, startgap EFAULT, nomap EFAULT, single_tail 0x202800000,
+ * nofixed 0x203000000, grow EFAULT, shrink 0x203800000, overlap EINVAL, dontunmap
+ * 0x204800000, merge 0x205800000, locked 0x206800000 (VmLck 8 kB). Live smaps:
+ *   201000000-201002000 rw-p rd wr mr mw me ac      (A's head stays)
+ *   201800000-201802000 rw-p rd wr mr mw me ac      (A's tail)
+ *   201802000-201803000 r--p rd mr mw me            (dgap: in the target's gap, survives)
+ *   201804000-201807000 r--p rd mr mw me            (B; dover at 201805000 is gone)
+ *   201807000-201809000 r-xp rd ex mr mw me         (C)
+ *   201809000-20180a000 r--p rd mr mw me            (dtail: after the last VMA, survives)
+ *   202800000-202802000 rw-p rd wr mr mw me ac
+ *   203800000-203801000 rw-p rd wr mr mw me ac      (the shrink unmapped across s3a and s3b)
+ *   204000000-204002000 rw-p rd wr mr mw me ac      (DONTUNMAP: the sources stay)
+ *   204003000-204005000 r--p rd mr mw me
+ *   204800000-204802000 rw-p rd wr mr mw me ac
+ *   204803000-204805000 r--p rd mr mw me
+ *   2057fe000-205802000 rw-p rd wr mr mw me ac      (merged with the target's neighbours)
+ *   205802000-205806000 r--p rd mr mw me
+ *   206000000-206001000 rw-p rd wr mr mw me ac
+ *   206800000-206801000 rw-p rd wr mr mw me ac
+ *   206801000-206803000 r--p rd mr mw me lo
+ */
+static void test_mremap_multi(void **state)
+{
+	(void)state;
+	struct env *e = env_new();
+	const uint64_t MF = MREMAP_MAYMOVE | MREMAP_FIXED, R = PROT_READ;
+	/* source Sn, target Dn of case n */
+	const uint64_t S1 = B + 0x1000000, D1 = B + 0x1800000, S2 = B + 0x2000000;
+	const uint64_t D2 = B + 0x2800000, S3 = B + 0x3000000, D3 = B + 0x3800000;
+	const uint64_t S4 = B + 0x4000000, D4 = B + 0x4800000, S5 = B + 0x5000000;
+	const uint64_t D5 = B + 0x5800000, S6 = B + 0x6000000, D6 = B + 0x6800000;
+	const struct op ops[] = {
+		{ "a", MMAP, S1, 4 * P, RW, FIX, 0, (int64_t)S1 },
+		{ "b", MMAP, S1 + 6 * P, 3 * P, R, FIX, 0, (int64_t)S1 + 6 * P },
+		{ "c", MMAP, S1 + 9 * P, 2 * P, R | PROT_EXEC, FIX, 0, (int64_t)S1 + 9 * P },
+		{ "dgap", MMAP, D1 + 2 * P, P, R, FIX, 0, (int64_t)D1 + 2 * P },
+		{ "dtail", MMAP, D1 + 9 * P, P, R, FIX, 0, (int64_t)D1 + 9 * P },
+		{ "dover", MMAP, D1 + 5 * P, P, RW, FIX, 0, (int64_t)D1 + 5 * P },
+		{ "multi", MREMAP, S1 + 2 * P, 10 * P, 10 * P, MF, D1, (int64_t)D1 },
+		{ "s2", MMAP, S2 + 2 * P, 2 * P, RW, FIX, 0, (int64_t)S2 + 2 * P },
+		{ "startgap", MREMAP, S2, 4 * P, 4 * P, MF, D2, -EFAULT },
+		{ "nomap", MREMAP, S2 + 0x100000, 4 * P, 4 * P, MF, D2, -EFAULT },
+		{ "single_tail", MREMAP, S2 + 2 * P, 4 * P, 4 * P, MF, D2, (int64_t)D2 },
+		{ "s3a", MMAP, S3, 2 * P, RW, FIX, 0, (int64_t)S3 },
+		{ "s3b", MMAP, S3 + 2 * P, 2 * P, R, FIX, 0, (int64_t)S3 + 2 * P },
+		{ "nofixed", MREMAP, S3, 4 * P, 4 * P, MREMAP_MAYMOVE, 0, (int64_t)S3 },
+		{ "grow", MREMAP, S3, 4 * P, 5 * P, MF, D3, -EFAULT },
+		{ "shrink", MREMAP, S3, 4 * P, P, MF, D3, (int64_t)D3 },
+		{ "overlap", MREMAP, S3, 4 * P, 4 * P, MF, S3 + 2 * P, -EINVAL },
+		{ "s4a", MMAP, S4, 2 * P, RW, FIX, 0, (int64_t)S4 },
+		{ "s4b", MMAP, S4 + 3 * P, 2 * P, R, FIX, 0, (int64_t)S4 + 3 * P },
+		{ "dontunmap", MREMAP, S4, 5 * P, 5 * P, MF | MREMAP_DONTUNMAP, D4, (int64_t)D4 },
+		{ "s5a", MMAP, S5, 2 * P, RW, FIX, 0, (int64_t)S5 },
+		{ "s5b", MMAP, S5 + 2 * P, 2 * P, R, FIX, 0, (int64_t)S5 + 2 * P },
+		{ "d5prev", MMAP, D5 - 2 * P, 2 * P, RW, FIX, 0, (int64_t)D5 - 2 * P },
+		{ "d5next", MMAP, D5 + 4 * P, 2 * P, R, FIX, 0, (int64_t)D5 + 4 * P },
+		{ "merge", MREMAP, S5, 4 * P, 4 * P, MF, D5, (int64_t)D5 },
+		{ "s6a", MMAP, S6, 2 * P, RW, FIX, 0, (int64_t)S6 },
+		{ "s6b", MMAP, S6 + 2 * P, 2 * P, R, FIX, 0, (int64_t)S6 + 2 * P },
+		{ "mlock", MLOCK, S6 + 2 * P, 2 * P, 0, 0, 0, 0 },
+		{ "locked", MREMAP, S6 + P, 3 * P, 3 * P, MF, D6, (int64_t)D6 },
+	};
+	run_ops(e, ops, sizeof(ops) / sizeof(ops[0]));
+	const uint64_t rwa = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC |
+			     VM_ACCOUNT;
+	const uint64_t ro = VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	const uint64_t want[][3] = {
+		{ S1, S1 + 2 * P, rwa },
+		{ D1, D1 + 2 * P, rwa },
+		{ D1 + 2 * P, D1 + 3 * P, ro },
+		{ D1 + 4 * P, D1 + 7 * P, ro },
+		{ D1 + 7 * P, D1 + 9 * P, ro | VM_EXEC },
+		{ D1 + 9 * P, D1 + 10 * P, ro },
+		{ D2, D2 + 2 * P, rwa },
+		{ D3, D3 + P, rwa },
+		{ S4, S4 + 2 * P, rwa },
+		{ S4 + 3 * P, S4 + 5 * P, ro },
+		{ D4, D4 + 2 * P, rwa },
+		{ D4 + 3 * P, D4 + 5 * P, ro },
+		{ D5 - 2 * P, D5 + 2 * P, rwa },
+		{ D5 + 2 * P, D5 + 6 * P, ro },
+		{ S6, S6 + P, rwa },
+		{ D6, D6 + P, rwa },
+		{ D6 + P, D6 + 3 * P, ro | VM_LOCKED },
+	};
+	expect_vmas(e, S1, D6 + 0x100000, want, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(e->mm->locked_vm, 2);	/* live VmLck: 8 kB */
+	check_mm(e);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +683,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_memory),
 		cmocka_unit_test(test_shmem_anon),
 		cmocka_unit_test(test_mremap_dontunmap),
+		cmocka_unit_test(test_mremap_multi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -381,6 +381,10 @@ static void test_malformed(void **state)
 	parse_bad("[pid x] brk(NULL) = 0", "x]", "expected a pid");
 	parse_bad("100 mmap(NULL, 1, PROT_READ, MAP_PRIVATE|1<<99, -1, 0) = 0", "99",
 		  "shift count");
+	/* an operand that does not parse stops the expression (found by fuzz_strace: the
+	   shift used to run with the operand it never read) */
+	parse_bad("100 mmap(NULL, 4096*), -1, 0)", "), -1", "expected a value");
+	parse_bad("100 mmap(NULL, 1<<), -1, 0)", "), -1", "expected a value");
 }
 
 /* Read a whole log; count the events of each kind and check golden ones. */
