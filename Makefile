@@ -3,7 +3,7 @@
 #
 #   make demo     release build, then boot the default machine, show its physical memory,
 #                 translate addresses through its page tables and TLB, and run a process:
-#                 exec of a real ELF file, brk and mmap, its /proc/PID/maps
+#                 exec of a real ELF file, brk and mmap, its /proc/PID/maps, page faults
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -39,6 +39,9 @@ demo: build-release
 	@echo
 	@echo '== mmsim run examples/address-space.mms: exec of /usr/bin/cat, brk and mmap, its /proc/PID/maps'
 	@build/release/mmsim run --echo examples/address-space.mms
+	@echo
+	@echo '== mmsim run examples/zero-page-and-cow.mms: page faults, the zero page, copy-on-write after fork'
+	@build/release/mmsim run --echo examples/zero-page-and-cow.mms
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

@@ -34,7 +34,10 @@
 #include <string.h>
 #include "input/scenario.h"
 #include "input/strace.h"
+#include "hw/mmu.h"
+#include "kernel/access.h"
 #include "kernel/exec.h"
+#include "kernel/fork.h"
 #include "kernel/machine.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
@@ -776,12 +779,154 @@ out_free_text:
 	return ret;
 }
 
+/*
+ * "PID read|write|exec ADDR [LEN] [= SIGSEGV|SIGBUS]": one access of one byte at ADDR and at
+ * the start of every further page of [ADDR, ADDR+LEN); "PID L|S|M|I ADDR,SIZE" as valgrind's
+ * lackey prints accesses (M: a load, then a store). A fault the kernel cannot fix kills the
+ * process with the signal, as its default action does; "= SIGSEGV" says that is expected.
+ */
+static int stmt_access(struct scn *s, int pid, const char *rest, int col)
+{
+	char word[16], what[128] = "";
+	const char *p = rest;
+	next_word(&p, word, sizeof(word));
+	unsigned int kinds[2];
+	int nkinds = 1;
+	uint64_t addr, len = 1;
+	const char *expect_sig = NULL;
+	/* the expected outcome, then the operands */
+	char *eq = strchr(p, '=');
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%.*s", eq ? (int)(eq - p) : (int)strlen(p), p);
+	if (eq) {
+		const char *e = skip_ws(eq + 1);
+		if (strncmp(e, "SIGSEGV", 7) == 0 && !*skip_ws(e + 7))
+			expect_sig = "SIGSEGV";
+		else if (strncmp(e, "SIGBUS", 6) == 0 && !*skip_ws(e + 6))
+			expect_sig = "SIGBUS";
+		else
+			return scn_error(s, -EINVAL, (int)(e - rest) + col, "an access can only expect "
+					 "'= SIGSEGV' or '= SIGBUS'");
+	}
+	char *text;
+	size_t tl;
+	int ret = substituted(s, buf, &text, &tl);
+	if (ret)
+		return ret;
+	const char *q = text;
+	char a[64], l[64];
+	bool lackey = strlen(word) == 1;
+	bool ok;
+	if (lackey) {	/* "ADDR,SIZE", ADDR in hex without 0x as lackey prints it */
+		ok = next_word(&q, a, sizeof(a)) && !*skip_ws(q);
+		char *comma = ok ? strchr(a, ',') : NULL;
+		char *end;
+		ok = comma != NULL;
+		if (ok) {
+			*comma = '\0';
+			errno = 0;
+			addr = strtoull(a, &end, 16);
+			ok = !errno && *a && !*end;
+			len = strtoull(comma + 1, &end, 10);
+			ok = ok && !*end && len > 0 && len <= 4096;
+		}
+		if (strcmp(word, "L") == 0)
+			kinds[0] = MMU_READ;
+		else if (strcmp(word, "S") == 0)
+			kinds[0] = MMU_WRITE;
+		else if (strcmp(word, "I") == 0)
+			kinds[0] = MMU_EXEC;
+		else if (strcmp(word, "M") == 0)
+			kinds[0] = MMU_READ, kinds[1] = MMU_WRITE, nkinds = 2;
+		else
+			ok = false;
+	} else {
+		ok = next_word(&q, a, sizeof(a)) && parse_u64(a, &addr);
+		if (ok && next_word(&q, l, sizeof(l)))
+			ok = parse_size(l, &len) && len > 0 && len != RLIM_INFINITY;
+		ok = ok && !*skip_ws(q);
+		if (strcmp(word, "read") == 0)
+			kinds[0] = MMU_READ;
+		else if (strcmp(word, "write") == 0)
+			kinds[0] = MMU_WRITE;
+		else if (strcmp(word, "exec") == 0)
+			kinds[0] = MMU_EXEC;
+		else
+			ok = false;
+	}
+	char shown[256];	/* the operands with the variables replaced, for --echo */
+	snprintf(shown, sizeof(shown), "%s", skip_ws(text));
+	for (size_t k = strlen(shown); k && (shown[k - 1] == ' ' || shown[k - 1] == '\t'); k--)
+		shown[k - 1] = '\0';
+	free(text);
+	if (!ok)
+		return scn_error(s, -EINVAL, col, "expected 'PID read|write|exec ADDR [LEN]' or a "
+				 "lackey line 'PID L|S|M|I HEXADDR,SIZE'");
+	ret = need_machine(s);
+	if (ret)
+		return ret;
+	struct task_struct *t = need_task(s, pid, 1);
+	if (!t)
+		return -ESRCH;
+	struct access_result res = { 0 };
+	uint64_t ps = s->m->mm.page_size;
+	for (int k = 0; k < nkinds && !res.signo; k++) {
+		if (lackey) {
+			ret = task_access(s->m, t, addr, (uint32_t)len, kinds[k], &res);
+			if (ret)
+				break;
+			continue;
+		}
+		/* one byte at addr, then at the start of every following page of the range */
+		for (uint64_t va = addr; va - addr < len && !res.signo; va = (va | (ps - 1)) + 1) {
+			ret = task_access(s->m, t, va, 1, kinds[k], &res);
+			if (ret || va + ps < va)
+				break;
+		}
+	}
+	if (ret)
+		return scn_error(s, ret, col, "%s at 0x%llx: %s", word, (unsigned long long)addr,
+				 ret == -ENOSYS ? "this kind of fault is not modelled yet (file-backed "
+				 "and shared mappings come later)" : mmsim_strerror(ret));
+	const char *sig = res.signo == MMSIM_SIGSEGV ? "SIGSEGV" :
+			  res.signo == MMSIM_SIGBUS ? "SIGBUS" : NULL;
+	if (res.signo) {
+		snprintf(what, sizeof(what), "%s (%s at 0x%llx)", sig ? sig : "a signal",
+			 res.signo == MMSIM_SIGSEGV ? (res.si_code == MMSIM_SEGV_MAPERR ?
+			 "SEGV_MAPERR" : "SEGV_ACCERR") : "BUS_ADRERR",
+			 (unsigned long long)res.addr);
+		sb_printf(s->out, "%d +++ killed by %s +++\n", pid, what);
+		do_exit_group(s->m, t, 128 + res.signo);
+	} else if (s->flags & MMSIM_SCRIPT_ECHO) {
+		sb_printf(s->out, "%d %s %s\n", pid, word, shown);
+	}
+	if (expect_sig && (!sig || strcmp(sig, expect_sig) != 0))
+		return expect_failed(s, "the access was expected to end with %s, %s", expect_sig,
+				     sig ? what : "it completed");
+	return 0;
+}
+
 /* A line starting with a pid is a system call; else the first word is the statement. */
 static int run_statement(struct scn *s, const char *line, const char *heredoc)
 {
 	const char *p = skip_ws(line);
-	if (isdigit((unsigned char)*p))
+	if (isdigit((unsigned char)*p)) {
+		/* "PID name(" is a system call; "PID read ..." / "PID L ..." an access */
+		const char *w = p;
+		while (isdigit((unsigned char)*w))
+			w++;
+		const char *v = skip_ws(w);
+		size_t n = strcspn(v, " \t(");
+		if (v[n] != '(' && n > 0) {
+			int pid;
+			char pw[16];
+			snprintf(pw, sizeof(pw), "%.*s", (int)(w - p), p);
+			if (!parse_pid(pw, &pid))
+				return scn_error(s, -EINVAL, 1, "'%s' is not a pid", pw);
+			return stmt_access(s, pid, v, (int)(v - line) + 1);
+		}
 		return stmt_call(s, p);
+	}
 	char verb[16];
 	const char *rest = p;
 	next_word(&rest, verb, sizeof(verb));

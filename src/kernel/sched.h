@@ -62,6 +62,7 @@ struct task_struct {
 	bool cap_sys_rawio;		/* CAP_SYS_RAWIO: may map below the LSM mmap_min_addr */
 	bool exited;
 	int exit_code;
+	uint64_t min_flt, maj_flt;	/* page faults counted by mm_account_fault (getrusage) */
 	struct list_head tasks;		/* the machine's task list, by pid */
 };
 

@@ -16,6 +16,7 @@
 #include "kernel/sched.h"
 #include "mm/mman.h"
 #include "mm/mmap.h"
+#include "mm/memory.h"
 #include "mm/mmap_internal.h"
 #include "mm/slab.h"
 #include "mm/vma.h"
@@ -109,6 +110,10 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		if (b == MADV_FREE && !vma_is_anonymous(vma))
 			return -EINVAL;
 		record_advice(vma, b);
+		/* madvise_dontneed_single_vma -> zap_page_range_single (issue 5, anonymous pages);
+		   MADV_FREE's lazy free needs the LRU (a later slice): recorded only */
+		if (b != MADV_FREE)
+			return zap_page_range(mm, start, end);
 		return 0;
 	case MADV_COLLAPSE:
 		return -EINVAL;		/* no page to collapse before the fault issue */

@@ -19,6 +19,7 @@
 #include "arch/layout.h"
 #include "fs/fs.h"
 #include "kernel/sched.h"
+#include "mm/memory.h"
 #include "mm/kprofile.h"
 #include "mm/mman.h"
 #include "mm/mmap.h"
@@ -146,7 +147,7 @@ int mm_zap_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	if (!mm->pgd.root[0] || end <= start)
 		return 0;
-	return pgtable_unmap(&mm->pgd, start, end - start, NULL);
+	return zap_page_range(mm, start, end);	/* mm/memory.c: pages, RSS, TLB */
 }
 
 /* ------------------------------------------------------------------------------------------

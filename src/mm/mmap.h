@@ -35,7 +35,7 @@ int64_t sys_munlock(struct task_struct *t, uint64_t start, uint64_t len);
 int64_t sys_mlockall(struct task_struct *t, uint64_t flags);
 int64_t sys_munlockall(struct task_struct *t);
 int64_t sys_msync(struct task_struct *t, uint64_t start, uint64_t len, uint64_t flags);
-/* vec: one byte per page written (bit 0: resident; nothing is resident before issue 5) */
+/* vec: one byte per page written (bit 0: resident = a present PTE, the zero page too) */
 int64_t sys_mincore(struct task_struct *t, uint64_t start, uint64_t len, uint8_t *vec,
 		    uint64_t vec_len);
 /* prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, start, len, name); name NULL clears */

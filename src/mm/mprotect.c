@@ -8,6 +8,7 @@
 #include <errno.h>
 #include "kernel/sched.h"
 #include "mm/mman.h"
+#include "mm/memory.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
@@ -29,7 +30,7 @@ struct vm_area_struct *mm_modify_flags(struct mm_struct *mm, struct vm_area_stru
 	prot = vma->vm_page_prot;
 	/* change_protection: the entries already there get the new permissions */
 	if (!vma->vm_ops && ((oldflags ^ newflags) & (VM_ACCESS_FLAGS | VM_SHARED)) && mm->pgd.root[0])
-		pgtable_protect(&mm->pgd, start, end - start, (uint32_t)prot);
+		change_protection(vma, start, end, prot);	/* mm/memory.c */
 	return vma;
 }
 

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "mm/memory.h"
 #include "mm/vma.h"
 #include "mm/mmzone.h"
 #include "mm/slab.h"
@@ -757,5 +758,5 @@ int mm_validate(struct mm_struct *mm, struct mmsim_error *err)
 		return counter_mismatch(err, "stack_vm", mm->stack_vm, sum.stack_vm);
 	if (locked != mm->locked_vm)
 		return counter_mismatch(err, "locked_vm", mm->locked_vm, locked);
-	return 0;
+	return mm_rss_validate(mm, err);	/* memory.c: RSS counters = mapped pages */
 }

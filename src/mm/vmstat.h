@@ -34,7 +34,9 @@
 	X(PGALLOC_HIGH, "pgalloc_high")		\
 	X(PGALLOC_MOVABLE, "pgalloc_movable")	\
 	X(PGALLOC_DEVICE, "pgalloc_device")	\
-	X(PGFREE, "pgfree")
+	X(PGFREE, "pgfree")			\
+	X(PGFAULT, "pgfault")			\
+	X(PGMAJFAULT, "pgmajfault")
 
 #define X_ENUM(e, s) e,
 enum zone_stat_item { ZONE_STAT_ITEMS(X_ENUM) NR_VM_ZONE_STAT_ITEMS };

@@ -4,7 +4,8 @@
  * show_smap, __show_smap, show_smap_vma_flags, task_mem; fs/seq_file.c seq_pad; arch/x86
  * entry/vsyscall gate_vma). docs/proc-pid.md describes the formats.
  *
- * Page counts (Rss, Pss, ... VmRSS) are the model's: zero until issue 5 maps pages.
+ * Page counts (Rss, Pss, ... VmRSS) come from the page tables (mm/memory.c mm_walk_ptes) and
+ * the mm's rss_stat: anonymous pages only in this slice of issue 5 (smaps_pte_entry).
  */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "kernel/machine.h"
 #include "kernel/sched.h"
 #include "mm/kprofile.h"
+#include "mm/memory.h"
 #include "mm/mm_types.h"
 #include "mm/vma.h"
 #include "mmsim/mmsim.h"
@@ -164,24 +166,76 @@ static bool thp_eligible(struct mmsim_machine *m, const struct vm_area_struct *v
 	return vma->vm_end - vma->vm_start >= hpage && haddr >= vma->vm_start;
 }
 
-static void show_smap(struct mmsim_machine *m, struct strbuf *sb, const struct map_line *l,
-		      const struct vm_area_struct *vma)
+/* struct mem_size_stats (fs/proc/task_mmu.c): bytes, pss in bytes << PSS_SHIFT. */
+#define PSS_SHIFT 12
+struct mem_size_stats {
+	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
+	uint64_t referenced, anonymous, pss, pss_dirty;
+	uint64_t page_size;
+};
+
+/* smaps_pte_entry -> smaps_account for one present PTE (the zero page is not counted). */
+static int smaps_pte_entry(uint64_t va, uint64_t prot, struct page *page, bool zero, void *arg)
 {
-	static const char *const zero_lines[] = {
-		"Rss:", "Pss:", "Pss_Dirty:", "Shared_Clean:", "Shared_Dirty:", "Private_Clean:",
-		"Private_Dirty:", "Referenced:", "Anonymous:", "KSM:", "LazyFree:", "AnonHugePages:",
-		"ShmemPmdMapped:", "FilePmdMapped:", "Shared_Hugetlb:", "Private_Hugetlb:", "Swap:",
-		"SwapPss:", "Locked:",
-	};
+	struct mem_size_stats *mss = arg;
+	uint64_t size = mss->page_size, pss = size << PSS_SHIFT;
+	bool dirty = (prot & PTE_DIRTY) != 0, young = (prot & PTE_ACCESSED) != 0, private;
+
+	(void)va;
+	if (zero || !page)
+		return 0;	/* vm_normal_page() is NULL for the zero page */
+	if (page_test(page, PG_anon))
+		mss->anonymous += size;
+	mss->resident += size;
+	if (young || page_test(page, PG_referenced))
+		mss->referenced += size;
+	/* refcount 1: certainly private; else the page's mapcount decides */
+	private = page->refcount == 1 || page->mapcount + 1 < 2;
+	if (!private)
+		pss /= (uint64_t)(page->mapcount + 1);
+	mss->pss += pss;
+	if (dirty || page_test(page, PG_dirty)) {
+		mss->pss_dirty += pss;
+		if (private)
+			mss->private_dirty += size;
+		else
+			mss->shared_dirty += size;
+	} else if (private) {
+		mss->private_clean += size;
+	} else {
+		mss->shared_clean += size;
+	}
+	return 0;
+}
+
+static void show_smap(struct mmsim_machine *m, struct strbuf *sb, const struct map_line *l,
+		      struct vm_area_struct *vma)
+{
+	struct mem_size_stats mss = { .page_size = m->mm.page_size };
 	uint64_t kps = m->mm.page_size >> 10;
+
+	if (vma)
+		mm_walk_ptes(vma->vm_mm, vma->vm_start, vma->vm_end, smaps_pte_entry, &mss);
+	const struct { const char *label; uint64_t bytes; } lines[] = {
+		{ "Rss:", mss.resident }, { "Pss:", mss.pss >> PSS_SHIFT },
+		{ "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT }, { "Shared_Clean:", mss.shared_clean },
+		{ "Shared_Dirty:", mss.shared_dirty }, { "Private_Clean:", mss.private_clean },
+		{ "Private_Dirty:", mss.private_dirty }, { "Referenced:", mss.referenced },
+		{ "Anonymous:", mss.anonymous }, { "KSM:", 0 }, { "LazyFree:", 0 },
+		{ "AnonHugePages:", 0 }, { "ShmemPmdMapped:", 0 }, { "FilePmdMapped:", 0 },
+		{ "Shared_Hugetlb:", 0 }, { "Private_Hugetlb:", 0 }, { "Swap:", 0 },
+		{ "SwapPss:", 0 },
+		{ "Locked:", vma && (vma->vm_flags & VM_LOCKED) ? mss.pss >> PSS_SHIFT : 0 },
+	};
 	show_map_line(sb, l);
 	sb_printf(sb, "Size:           %8llu kB\n", (unsigned long long)((l->end - l->start) >> 10));
 	sb_printf(sb, "KernelPageSize: %8llu kB\n", (unsigned long long)kps);
 	sb_printf(sb, "MMUPageSize:    %8llu kB\n", (unsigned long long)kps);
-	for (size_t i = 0; i < sizeof(zero_lines) / sizeof(zero_lines[0]); i++) {
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		/* SEQ_PUT_DEC: a 16-column label, the value 8 wide; "Private_Hugetlb: " is
 		 * 17 columns with the value 7 wide: 24 columns either way */
-		sb_printf(sb, "%-16s%8u kB\n", zero_lines[i], 0u);
+		sb_printf(sb, "%-16s%8llu kB\n", lines[i].label,
+			  (unsigned long long)(lines[i].bytes >> 10));
 	}
 	sb_printf(sb, "THPeligible:    %8u\n", thp_eligible(m, vma) ? 1u : 0u);
 	show_vmflags(sb, l->flags);

@@ -55,6 +55,18 @@ script "exec 1 /usr/bin/true" \
 	"expect 7 maps lines 13" "7 exit_group(0) = ?" "expect 7 maps lines 0"
 expect_out run --echo --check "$tmp/s.mms" -- "1 fork() = 7" "7 exit_group(0) = ?"
 
+# accesses: faults fill the page tables; an unexpected completion of an access written to
+# expect a signal fails; a lackey line with a bad address is refused with its column
+script "exec 1 /usr/bin/true" \
+	"1 mmap(0x10000000, 8192, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = \$a" \
+	"1 read \$a 8K" "1 L 10000008,8" "1 write \$a = SIGSEGV" "expect 1 maps lines 0"
+expect_out run --echo "$tmp/s.mms" -- "1 read 0x10000000 8K" "1 L 10000008,8" \
+	"1 +++ killed by SIGSEGV (SEGV_ACCERR at 0x10000000) +++"
+script "exec 1 /usr/bin/true" "1 write 0x7fffffffe000 = SIGSEGV"
+expect_status 1 run "$tmp/s.mms" -- "s.mms:2:1: expect failed: the access was expected to end with SIGSEGV, it completed"
+script "exec 1 /usr/bin/true" "1 L 1000zz,8"
+expect_status 1 run "$tmp/s.mms" -- "s.mms:2:3: expected 'PID read|write|exec ADDR [LEN]'"
+
 # a result that differs from the one written: exit 1, the line, both values
 script "exec 1 /usr/bin/true" "1 mmap(NULL, 0, PROT_READ, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0"
 expect_status 1 run "$tmp/s.mms" -- "s.mms:2:1: expect failed: mmap returned = -1 EINVAL"

@@ -1,0 +1,38 @@
+# Demand paging of anonymous memory: the zero page, and copy-on-write after fork.
+#
+# mmap only promises memory; the first touch of each page faults. A read maps the shared zero
+# page (nothing is allocated, RSS does not grow); a write allocates a zeroed frame. After fork
+# parent and child share every page read-only; the first write by either copies the page,
+# unless the writer is the page's last user, which then simply gets it back writable.
+# The counts are those tests/oracle/probes/fault_anon.c and fault_fork_smaps.c give on
+# Linux 6.18 (tests/unit/test_fault.c compares them step by step).
+exec 1 /usr/bin/true
+1 mmap(0x10000000, 8*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0) = $a
+
+echo == read 8 pages: 8 faults, each maps the zero page; RssAnon stays 0
+1 read $a 32K
+expect vmstat pgfault 8
+expect 1 status RssAnon 0 kB
+
+echo == write them: 8 more faults, each replaces the zero page by a new zeroed frame
+1 write $a 32K
+expect vmstat pgfault 16
+expect 1 status RssAnon 32 kB
+
+echo == fork: the child shares all 8 pages; each counts half in Pss
+1 fork() = 2
+expect 2 smaps contains Pss:                  16 kB
+expect 2 status RssAnon 32 kB
+
+echo == the child writes: 8 faults, 8 copies; the parent keeps the originals
+2 write $a 32K
+expect vmstat pgfault 24
+2 exit_group(0) = ?
+
+echo == the parent writes: 8 faults, but no copy: it is the pages' last user (reuse)
+1 write $a 32K
+expect vmstat pgfault 32
+expect 1 status RssAnon 32 kB
+
+echo == and a write where nothing is mapped: SIGSEGV (SEGV_MAPERR) kills the process
+1 write 0x1000 = SIGSEGV
