@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "replay.h"
+#include "trace.h"
 
 static void main_help(FILE *f)
 {
@@ -22,6 +23,7 @@ static void main_help(FILE *f)
 	      "  run        run a scenario script (.mms): exec, system calls, /proc files, checks\n"
 	      "  replay     replay an strace log of a program and show its final memory map\n"
 	      "  validate   run a program on this kernel and compare its memory map with mmsim's\n"
+	      "  trace      run a memory-access trace (valgrind lackey, page trace): faults, TLB\n"
 	      "  help       show this help, or a command's: mmsim help boot\n"
 	      "\n"
 	      "Options:\n"
@@ -116,6 +118,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, run_help },
 	{ "replay", cmd_replay, replay_help },
 	{ "validate", cmd_validate, validate_help },
+	{ "trace", cmd_trace, trace_help },
 	{ NULL, NULL, NULL },
 };
 

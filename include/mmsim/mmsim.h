@@ -278,6 +278,49 @@ int mmsim_record(char *const argv[], const struct mmsim_record_opts *o,
 		 struct mmsim_record_result *res, struct mmsim_error *err);
 void mmsim_record_result_free(struct mmsim_record_result *res);
 
+
+/* ---- memory-access traces (docs/traces.md, docs/trace-command.md) ------------------- */
+
+struct mmsim_trace_opts {
+	int auto_vma;		/* nonzero: an access outside every VMA first maps the enclosing
+				   aligned 1 MiB chunk (the free part of it): anonymous private,
+				   rw- for data, r-x for instruction fetches; an access the VMA's
+				   permissions refuse adds the permission to that page (mprotect) */
+};
+
+struct mmsim_trace_result {
+	uint64_t loads, stores, modifies, ifetches;	/* trace records by kind */
+	uint64_t lines;			/* lines read */
+	uint64_t pgfault, pgmajfault;	/* /proc/vmstat events during the run */
+	uint64_t rss_pages;		/* the process's RSS at the end (pages) */
+	uint64_t rss_peak_pages;	/* its peak (VmHWM) */
+	uint64_t page_size;		/* bytes per base page */
+	uint64_t vmas;			/* VMAs at the end */
+	uint64_t auto_maps, auto_mprotects;	/* --auto-vma's mmap and mprotect calls */
+	/* CPU 0's TLB and walker (hw/tlb.h, hw/mmu.h) */
+	uint64_t l1i_hits, l1i_misses, l1d_hits, l1d_misses, l2_hits, l2_misses;
+	uint64_t walks, walk_refs;	/* page walks, page-table entries they read */
+	/* a signal that stopped the trace (an access outside any VMA without auto_vma ...) */
+	int signo;			/* 0: the whole trace ran; 11 SIGSEGV, 7 SIGBUS */
+	int si_code;			/* 1 SEGV_MAPERR, 2 SEGV_ACCERR, ... */
+	uint64_t signal_addr;		/* si_addr */
+	uint64_t signal_line;		/* the trace line of the access */
+	char kind[8];			/* the trace format: "lackey" / "page" */
+	char compression[8];		/* "plain", "gzip", "zstd" */
+};
+
+/*
+ * Run a memory-access trace (valgrind lackey or page-trace format, plain, gzip or zstd;
+ * docs/traces.md) on machine m: one new process with an empty address space makes every
+ * access through its MMU on CPU 0, faulting pages in as Linux does (M = a load then a
+ * store). path "-" reads standard input. Returns 0 when the trace was read to its end or an
+ * access was stopped by a signal (res->signo, res->signal_line: the run stops there), -EINVAL
+ * with err (file:line:column) for a line that cannot be read, -ENOENT/-EIO for the file,
+ * -ENOMEM, -ENOSYS for a fault path not modelled. res is filled up to where it stopped.
+ */
+int mmsim_trace_run(mmsim_machine *m, const char *path, const struct mmsim_trace_opts *o,
+		    struct mmsim_trace_result *res, struct mmsim_error *err);
+
 #ifdef __cplusplus
 }
 #endif

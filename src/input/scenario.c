@@ -792,7 +792,7 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 	next_word(&p, word, sizeof(word));
 	unsigned int kinds[2];
 	int nkinds = 1;
-	uint64_t addr, len = 1;
+	uint64_t addr = 0, len = 1;
 	const char *expect_sig = NULL;
 	/* the expected outcome, then the operands */
 	char *eq = strchr(p, '=');
