@@ -84,8 +84,13 @@ uint16_t mm_asid(const struct mm_struct *mm)
 		return 0;
 	if (!bits)
 		return 0;
-	/* stable for the mm's life: derived from its root table; 0 stays the kernel's */
-	return (uint16_t)(((mm->pgd.root[0] >> 12) % ((1u << bits) - 1)) + 1);
+	/*
+	 * stable for the mm's life: the low bits of its root table's frame number (a mask, not a
+	 * division: this runs on every access); 0 stays the kernel's, so it becomes the top value
+	 */
+	uint16_t mask = (uint16_t)((1u << bits) - 1);
+	uint16_t asid = (uint16_t)(mm->pgd.root[0] >> 12) & mask;
+	return asid ? asid : mask;
 }
 
 /*
