@@ -22,9 +22,10 @@ void run_help(FILE *f)
 	fputs("usage: mmsim run [OPTION]... FILE.mms\n"
 	      "\n"
 	      "Run a scenario script: machine set-up, exec of real ELF files, system calls written\n"
-	      "as strace prints them (results checked when given), /proc files shown, expectations\n"
-	      "checked. FILE - reads the script from standard input. The language is described in\n"
-	      "docs/scenario-language.md; lessons are in examples/.\n"
+	      "as strace prints them (results checked when given), memory accesses through the TLB\n"
+	      "and the fault handler (1 write ADDR LEN, lackey lines), /proc files shown,\n"
+	      "expectations checked. FILE - reads the script from standard input. The language is\n"
+	      "described in docs/scenario-language.md; lessons are in examples/.\n"
 	      "\n", f);
 	machine_options_help(f);
 	fputs("Running:\n"

@@ -470,6 +470,7 @@ int machine_setup_mmus(struct mmsim_machine *m, struct mmsim_error *err)
 			return ret;
 		}
 	}
+	m->mm.mmus = m->cpu;
 	return 0;
 }
 
@@ -479,6 +480,7 @@ void machine_free_mmus(struct mmsim_machine *m)
 		mmu_destroy(&m->cpu[c]);
 	free(m->cpu);
 	m->cpu = NULL;
+	m->mm.mmus = NULL;
 }
 
 int mmsim_machine_validate(mmsim_machine *m, struct mmsim_error *err)

@@ -103,7 +103,7 @@ static int run_one(struct trace_run *tr, const struct trace_access *a, unsigned 
 	int rc;
 
 	for (int tries = 0;; tries++) {
-		memset(&ar, 0, sizeof(ar));
+		/* task_access clears ar itself */
 		rc = task_access(tr->m, tr->t, a->addr, a->size, kind, &ar);
 		if (rc || !ar.signo)
 			return rc;

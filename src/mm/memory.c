@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kernel/machine.h"
+#include "hw/mmu.h"
 #include "kernel/sched.h"
 #include "mm/memblock.h"
 #include "mm/memory.h"
@@ -68,19 +68,13 @@ static bool is_zero_pfn(const struct mm_sys *ms, uint64_t pfn)
 
 /* ---- TLB ---------------------------------------------------------------------------------- */
 
-static struct mmsim_machine *mm_machine(const struct mm_struct *mm)
-{
-	/* the mm_sys is the machine's `mm` member (kernel/machine.h) */
-	return (struct mmsim_machine *)((char *)mm->ms - offsetof(struct mmsim_machine, mm));
-}
-
 uint16_t mm_asid(const struct mm_struct *mm)
 {
-	struct mmsim_machine *m = mm_machine(mm);
-	unsigned int bits = m->cpu ? m->cpu[0].ctl.asid_bits : 0;
+	const struct mmu *cpu0 = mm->ms->mmus;
+	unsigned int bits = cpu0 ? cpu0->ctl.asid_bits : 0;
 
 	/* x86 without CR4.PCIDE: CR3 carries no PCID */
-	if (m->cpu && mm->pgd.fmt->arch != ARCH_ARM64 && !m->cpu[0].ctl.pcide)
+	if (cpu0 && mm->pgd.fmt->arch != ARCH_ARM64 && !cpu0->ctl.pcide)
 		return 0;
 	if (!bits)
 		return 0;
@@ -100,14 +94,14 @@ uint16_t mm_asid(const struct mm_struct *mm)
  */
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct mmsim_machine *m = mm_machine(mm);
+	struct mm_sys *ms = mm->ms;
 	uint16_t asid = mm_asid(mm);
-	uint64_t ps = mm->ms->page_size;
+	uint64_t ps = ms->page_size;
 
-	if (!m->cpu || !mm->pgd.root[0])
+	if (!ms->mmus || !mm->pgd.root[0])
 		return;
-	for (unsigned int c = 0; c < m->desc.nr_cpus; c++) {
-		struct mmu *mmu = &m->cpu[c];
+	for (unsigned int c = 0; c < ms->nr_cpus; c++) {
+		struct mmu *mmu = &ms->mmus[c];
 
 		if (mmu_root_table(mmu, 0) != mm->pgd.root[0])
 			continue;

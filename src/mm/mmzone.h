@@ -28,6 +28,7 @@
 
 struct kmem_cache;
 struct fs_state;
+struct mmu;
 
 #define NR_PAGE_ORDERS_MAX 16		/* room for MAX_PAGE_ORDER up to 15 */
 #define PAGE_ALLOC_COSTLY_ORDER 3
@@ -148,6 +149,8 @@ struct mm_sys {
 	unsigned int max_order;			/* MAX_PAGE_ORDER */
 	unsigned int pageblock_order;
 	unsigned int nr_cpus;
+	struct mmu *mmus;			/* hw/mmu.h: the CPUs' MMUs ([nr_cpus]), NULL until
+						   machine_setup_mmus; the mm flushes their TLBs */
 	unsigned int nr_node_ids;
 	pg_data_t *node_data[MAX_NUMNODES];
 	int node_distance[MAX_NUMNODES][MAX_NUMNODES];
