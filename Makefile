@@ -4,6 +4,7 @@
 #   make demo     release build, then boot the default machine, show its physical memory,
 #                 translate addresses through its page tables and TLB, and run a process:
 #                 exec of a real ELF file, brk and mmap, its /proc/PID/maps, page faults
+#                 (zero page, copy-on-write, the page cache and fault-around, a huge page)
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -42,6 +43,12 @@ demo: build-release
 	@echo
 	@echo '== mmsim run examples/zero-page-and-cow.mms: page faults, the zero page, copy-on-write after fork'
 	@build/release/mmsim run --echo examples/zero-page-and-cow.mms
+	@echo
+	@echo '== mmsim run examples/fault-around.mms: a file mapping, the page cache, major and minor faults'
+	@build/release/mmsim run --echo examples/fault-around.mms
+	@echo
+	@echo '== mmsim run examples/huge-page.mms: one fault maps a 2 MiB transparent huge page'
+	@build/release/mmsim run --echo examples/huge-page.mms
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

@@ -12,6 +12,10 @@
  *   anon read            N pages read once: the zero page is mapped (no frame)
  *   cow write            N populated pages written by a forked child (wp_page_copy: a frame
  *                        allocated and 4 KiB copied); the child exits between runs
+ *   file read            a private read-only mapping of an N-page host file that is in the
+ *                        page cache (read once as `cat` does), every page read: one fault
+ *                        per 16 pages or fewer (fault-around maps 64 KiB, and whole large
+ *                        folios: filemap_map_pages); ns per fault, and per page made present
  *   native *             the same on the live kernel: mmap, touch N pages, munmap, repeated
  *                        (cow: fork, the child times its writes and reports through a pipe)
  *   trace                a generated lackey log (77.8% I, 15.7% L, 6.4% S, 0.1% M, as
@@ -37,6 +41,9 @@
 #include "kernel/sched.h"
 #include "mm/mmap.h"
 #include "mm/page_alloc.h"
+#include "mm/pagemap.h"
+#include "fs/fs.h"
+#include <fcntl.h>
 #include "util/rng.h"
 #include "bench.h"
 
@@ -140,6 +147,108 @@ static struct result sim_cow(struct mmsim_machine *m)
 	r.ns = sum / passes;
 	task_free(m, parent);
 	return r;
+}
+
+static long minflt(void);
+
+/*
+ * Simulated file faults: the file at path (NPAGES pages) opened as descriptor 3 of a task
+ * and put in the page cache as `cat` would; then mapped, every page read, unmapped. ns per
+ * fault (the pass's faults: NPAGES / 16 with 64 KiB of fault-around).
+ */
+static struct result sim_file(struct mmsim_machine *m, const char *path, double *per_page)
+{
+	struct task_struct *t;
+	struct result r = { 0, 1 };
+	double sum = 0, sum_pages = 0;
+	int passes = 0, err = 0;
+
+	if (task_create(m, 0, true, &t))
+		die("task_create failed");
+	struct file *f = filp_open(m->mm.fs, path, O_RDONLY, &err);
+	if (!f)
+		die("filp_open failed");
+	t->files->fd[3] = f;
+	if (page_cache_cat(f) < 0)
+		die("page_cache_cat failed");
+	double t0 = now();
+	while (now() - t0 < MIN_RUN_S) {
+		struct access_result ar;
+		uint64_t f0 = pgfaults(m);
+
+		if (sys_mmap(t, BASE, NPAGES * PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED_NOREPLACE, 3,
+			     0) != (int64_t)BASE)
+			die("sys_mmap of the file failed");
+		double p0 = now();
+		for (uint64_t i = 0; i < NPAGES; i++)
+			if (task_access(m, t, BASE + i * PAGE, 8, MMU_READ, &ar) || ar.signo)
+				r.ok = 0;
+		double ns = (now() - p0) * 1e9;
+		uint64_t faults = pgfaults(m) - f0;
+
+		r.ok &= faults > 0 && faults <= NPAGES / 16;	/* large folios map more at once */
+		sum += ns / (double)(faults ? faults : 1);
+		sum_pages += ns / NPAGES;
+		passes++;
+		if (sys_munmap(t, BASE, NPAGES * PAGE))
+			die("sys_munmap failed");
+	}
+	r.ns = sum / passes;
+	*per_page = sum_pages / passes;
+	task_free(m, t);
+	return r;
+}
+
+/* The same natively: the file is in the host's page cache (just written, then read). */
+static struct result native_file(const char *path)
+{
+	struct result r = { 0, 1 };
+	double sum = 0;
+	int passes = 0, fd = open(path, O_RDONLY);
+	char sink = 0;
+
+	if (fd < 0)
+		die("open of the file failed");
+	double t0 = now();
+	while (now() - t0 < MIN_RUN_S) {
+		volatile char *p = mmap(NULL, NPAGES * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+		long f0;
+
+		if (p == MAP_FAILED)
+			die("mmap of the file failed");
+		f0 = minflt();
+		double p0 = now();
+		for (uint64_t i = 0; i < NPAGES; i++)
+			sink ^= p[i * PAGE];
+		double ns = (now() - p0) * 1e9;
+		long faults = minflt() - f0;
+
+		r.ok &= faults > 0;
+		sum += ns / (double)(faults > 0 ? faults : 1);
+		passes++;
+		munmap((void *)p, NPAGES * PAGE);
+	}
+	close(fd);
+	r.ns = sum / passes;
+	(void)sink;
+	return r;
+}
+
+/* NPAGES pages of bytes that are not zero, at path. */
+static void write_data_file(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	static char page[PAGE];
+
+	if (!f)
+		die("cannot write the data file");
+	for (uint64_t i = 0; i < NPAGES; i++) {
+		memset(page, (int)(i & 0xff) | 1, sizeof(page));
+		if (fwrite(page, 1, sizeof(page), f) != sizeof(page))
+			die("cannot write the data file");
+	}
+	if (fclose(f))
+		die("cannot write the data file");
 }
 
 /* This process's minor faults so far (/proc/self/stat field 10; sys/resource.h's RLIMIT_*
@@ -296,11 +405,14 @@ static void print(const char *name, struct result *r, const char *unit, int rate
 int main(int argc, char **argv)
 {
 	long lines = argc > 1 ? atol(argv[1]) : 4000000;
-	struct result warm[RUNS], first[RUNS], rd[RUNS], cow[RUNS];
-	struct result nw[RUNS], nr[RUNS], nc[RUNS], tr[RUNS];
+	struct result warm[RUNS], first[RUNS], rd[RUNS], cow[RUNS], fl[RUNS], flp[RUNS];
+	struct result nw[RUNS], nr[RUNS], nc[RUNS], nf[RUNS], tr[RUNS];
 	struct mmsim_error err = { 0 };
-	char path[512];
+	char path[512], dpath[512];
 	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	snprintf(dpath, sizeof(dpath), "%s/bench_fault_data.%d", dir, (int)getpid());
+	write_data_file(dpath);
 
 	for (int i = 0; i < RUNS; i++) {
 		mmsim_config *cfg = NULL;
@@ -314,19 +426,27 @@ int main(int argc, char **argv)
 		warm[i] = sim_anon(m, MMU_WRITE, &first[i]);
 		rd[i] = sim_anon(m, MMU_READ, NULL);
 		cow[i] = sim_cow(m);
+		double pp = 0;
+		fl[i] = sim_file(m, dpath, &pp);
+		flp[i] = (struct result){ pp, fl[i].ok };
 		mmsim_machine_free(m);
 		nw[i] = native_anon(1);
 		nr[i] = native_anon(0);
 		nc[i] = native_cow();
+		nf[i] = native_file(dpath);
 	}
+	unlink(dpath);
 	printf("page faults, %d pages per pass, median of %d runs\n", NPAGES, RUNS);
 	print("sim anon write (warm)", warm, "ns/fault", 0);
 	print("sim anon write (first)", first, "ns/fault", 0);
 	print("sim anon read (zero)", rd, "ns/fault", 0);
 	print("sim cow write", cow, "ns/fault", 0);
+	print("sim file read (cached)", fl, "ns/fault", 0);
+	print("  per page made present", flp, "ns/page ", 0);
 	print("native anon write", nw, "ns/fault", 0);
 	print("native anon read", nr, "ns/fault", 0);
 	print("native cow write", nc, "ns/fault", 0);
+	print("native file read", nf, "ns/fault", 0);
 
 	snprintf(path, sizeof(path), "%s/bench_fault.%d.lackey", dir, (int)getpid());
 	write_trace(path, lines);

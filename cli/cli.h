@@ -43,7 +43,7 @@ int cli_write(const char *buf, size_t len);
 enum machine_opt {
 	MOPT_ARCH = 100, MOPT_RAM, MOPT_E820, MOPT_CONFIG, MOPT_NODES, MOPT_CPUS,
 	MOPT_MEMORY_MODEL, MOPT_SEED, MOPT_SET, MOPT_CHECK, MOPT_LEVELS, MOPT_GRANULE,
-	MOPT_VA_BITS, MOPT_TLB, MOPT_PAGING,
+	MOPT_VA_BITS, MOPT_TLB, MOPT_PAGING, MOPT_FILE_WRITES, MOPT_THP,
 };
 
 /* Entries for a command's option table (the command's own ids stay below 100). */
@@ -54,7 +54,8 @@ enum machine_opt {
 	{ "memory-model", "sparse|flat", MOPT_MEMORY_MODEL }, { "seed", "N", MOPT_SEED }, \
 	{ "set", "KEY=VALUE", MOPT_SET }, { "check", NULL, MOPT_CHECK }, \
 	{ "levels", "N", MOPT_LEVELS }, { "granule", "SIZE", MOPT_GRANULE }, \
-	{ "va-bits", "N", MOPT_VA_BITS }, { "tlb", "SPEC", MOPT_TLB }
+	{ "va-bits", "N", MOPT_VA_BITS }, { "tlb", "SPEC", MOPT_TLB }, \
+	{ "file-writes", "copy|real", MOPT_FILE_WRITES }, { "thp", "always|madvise|never", MOPT_THP }
 
 /* Machine options in the order given (applied in that order at boot). */
 struct machine_args {

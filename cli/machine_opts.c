@@ -26,6 +26,13 @@ void machine_options_help(FILE *f)
 	      "                         geometry, see docs/tlb.md\n"
 	      "  --set KEY=VALUE        any description key (docs/machine.md), e.g.\n"
 	      "                         --set movablecore=1G --set min_free_kbytes=8192\n"
+	      "  --thp MODE             transparent huge pages: always, madvise (the default, as\n"
+	      "                         this machine's kernel) or never\n"
+	      "  --file-writes MODE     where writes to shared file mappings go back: copy (the\n"
+	      "                         default: a copy of each file in a scratch directory, the\n"
+	      "                         user's files are never written) or real (the files\n"
+	      "                         themselves; every written byte is flushed even when mmsim\n"
+	      "                         is stopped by SIGINT or SIGTERM)\n"
 	      "  --check                run every structure's validator after each step\n", f);
 }
 
@@ -130,12 +137,14 @@ static int apply_op(mmsim_config *cfg, int id, const char *value)
 	case MOPT_SEED: key = "seed"; break;
 	case MOPT_TLB: key = "tlb"; break;
 	case MOPT_PAGING: key = "paging"; break;
+	case MOPT_FILE_WRITES: key = "file_writes"; break;
+	case MOPT_THP: key = "thp"; break;
 	default:
 		return cli_fail("options", -EINVAL, NULL);
 	}
 	rc = mmsim_config_set(cfg, key, value, &err);
-	snprintf(what, sizeof(what), "--%s %s", id == MOPT_MEMORY_MODEL ? "memory-model" : key,
-		 value);
+	snprintf(what, sizeof(what), "--%s %s", id == MOPT_MEMORY_MODEL ? "memory-model" :
+		 id == MOPT_FILE_WRITES ? "file-writes" : key, value);
 	return rc < 0 ? cli_fail(what, rc, &err) : 0;
 }
 

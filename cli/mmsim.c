@@ -3,6 +3,7 @@
  * Shared helpers (option reading, error lines, output) live here too.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -148,8 +149,35 @@ static int cmd_help(int argc, char **argv)
 }
 
 /* Flush stdout and report a failed write (a full disk, a closed pipe) as a failure. */
+/* SIGINT / SIGTERM: ask the library to stop between steps; the command then frees its
+   machine (which writes dirty file pages back) and mmsim exits 128 + the signal. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	mmsim_request_stop();
+}
+
+static void install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static int finish(int status)
 {
+	if (stop_signal) {
+		fflush(stdout);
+		fprintf(stderr, "mmsim: stopped by signal %d; dirty file pages were written back\n",
+			(int)stop_signal);
+		return 128 + stop_signal;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "mmsim: writing output: %s\n", strerror(errno));
 		return status ? status : CLI_EXIT_FAIL;
@@ -170,6 +198,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "help") == 0)
 		return finish(cmd_help(argc - 1, argv + 1));
+	install_stop_handlers();
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(cmd, c->name) == 0)
 			return finish(c->run(argc - 1, argv + 1));

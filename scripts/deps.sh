@@ -10,8 +10,10 @@ set -eu
 
 # The compiler: build-essential, unless gcc, make and the C library headers are already there.
 need_compiler=build-essential
+# valgrind: `mmsim validate --faults` and its test (tests/cli/validate_faults.sh) run programs
+# under valgrind's lackey tool; the test is skipped without it.
 PACKAGES="cmake ninja-build pkg-config libcmocka-dev libjansson-dev libinih-dev libzstd-dev
-zlib1g-dev libxxhash-dev"
+zlib1g-dev libxxhash-dev valgrind"
 
 # installed PKG: true when dpkg records PKG as installed.
 installed() {

@@ -11,6 +11,7 @@
 #ifndef MMSIM_MMSIM_H
 #define MMSIM_MMSIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,12 +73,24 @@ void mmsim_machine_free(mmsim_machine *m);
 int mmsim_proc_render(mmsim_machine *m, const char *name, char **out, size_t *len);
 
 /*
- * Render /proc/PID/<name> of a simulated process: "maps", "smaps" (the VMA half: page
- * counts are zero until pages are modelled) or "status" (its memory lines), byte for byte as
- * Linux 6.18 prints them, into a malloc'd buffer the caller frees. -ESRCH for no such
- * process, -ENOENT for another name.
+ * Render /proc/PID/<name> of a simulated process: "maps", "smaps", "smaps_rollup", "status"
+ * (its memory lines), byte for byte as Linux 6.18 prints them, or "pagemap" in mmsim's text
+ * form (docs/proc-pid.md), into a malloc'd buffer the caller frees. -ESRCH for no such
+ * process (and for smaps_rollup and pagemap of an exited one), -ENOENT for another name.
  */
 int mmsim_proc_pid_render(mmsim_machine *m, int pid, const char *name, char **out, size_t *len);
+
+/*
+ * read(2) of /proc/PID/<name> at offset: at most count bytes into buf, as pread of the live
+ * file. "pagemap" gives its 64-bit entries (offset and count multiples of 8, else -EINVAL;
+ * root's view, pfns shown); the text files give the bytes of their rendering. Returns the
+ * bytes read (0 at the end), -ESRCH, -ENOENT, -EINVAL, -ENOMEM.
+ */
+int64_t mmsim_proc_pid_read(mmsim_machine *m, int pid, const char *name, uint64_t offset,
+			    void *buf, size_t count);
+
+/* Names of the /proc/PID files mmsim_proc_pid_render knows, NULL-terminated. */
+const char *const *mmsim_proc_pid_names(void);
 
 /* Names of the /proc files mmsim_proc_render knows, NULL-terminated. */
 const char *const *mmsim_proc_names(void);
@@ -184,6 +197,16 @@ int mmsim_layout_render(const char *arch, unsigned int levels, unsigned int gran
 #define MMSIM_SCRIPT_CHECK	0x2u	/* run every validator after every statement */
 
 /*
+ * Stopping a run from a signal handler: mmsim_request_stop() is async-signal-safe; scripts,
+ * replays and traces check the request between steps and return -EINTR (err says where).
+ * Freeing the machine afterwards writes every dirty page of a shared file mapping back
+ * (to the copy, or with file_writes=real to the file itself), so no written byte is lost.
+ */
+void mmsim_request_stop(void);
+bool mmsim_stop_requested(void);
+void mmsim_clear_stop(void);
+
+/*
  * Run the script text (len bytes; name is used in messages: "lesson.mms:12:5: ...").
  * cfg describes the machine; the script's `machine` lines change it before the machine
  * boots. The output of `show`, `echo` (and the echo of calls) is returned in *out
@@ -286,6 +309,10 @@ struct mmsim_trace_opts {
 				   aligned 1 MiB chunk (the free part of it): anonymous private,
 				   rw- for data, r-x for instruction fetches; an access the VMA's
 				   permissions refuse adds the permission to that page (mprotect) */
+	int keep_going;		/* nonzero: an access the kernel would answer with a signal is
+				   counted (signals) and skipped, and the trace goes on, as if the
+				   program handled the signal and stepped over the instruction;
+				   zero: the first such access stops the run (the default action) */
 };
 
 struct mmsim_trace_result {
@@ -300,8 +327,10 @@ struct mmsim_trace_result {
 	/* CPU 0's TLB and walker (hw/tlb.h, hw/mmu.h) */
 	uint64_t l1i_hits, l1i_misses, l1d_hits, l1d_misses, l2_hits, l2_misses;
 	uint64_t walks, walk_refs;	/* page walks, page-table entries they read */
-	/* a signal that stopped the trace (an access outside any VMA without auto_vma ...) */
-	int signo;			/* 0: the whole trace ran; 11 SIGSEGV, 7 SIGBUS */
+	/* the first signal (an access outside any VMA without auto_vma ...): it stopped the
+	   trace, or with keep_going the first of `signals` accesses skipped */
+	uint64_t signals;		/* accesses answered with a signal */
+	int signo;			/* 0: no signal; 11 SIGSEGV, 7 SIGBUS */
 	int si_code;			/* 1 SEGV_MAPERR, 2 SEGV_ACCERR, ... */
 	uint64_t signal_addr;		/* si_addr */
 	uint64_t signal_line;		/* the trace line of the access */

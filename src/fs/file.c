@@ -3,9 +3,11 @@
  * and iput, fs/open.c filp_open, fs/read_write.c kernel_read).
  *
  * Leaves out: dentries and mounts (the inode keeps the canonical path d_path would print,
- * so two hard links to one host file print the path of the first open), writing, locks,
- * file operations tables. The host file is opened O_RDONLY | O_CLOEXEC once per inode and
- * closed with the last reference to the inode; mmsim never writes a host file.
+ * so two hard links to one host file print the path of the first open), write(2), locks,
+ * file operations tables, inode reclaim under memory pressure (an unused inode with cached
+ * pages stays until teardown). The host file is opened O_RDONLY | O_CLOEXEC once per inode
+ * and closed when the inode is evicted; writeback (mm/page-writeback.c) writes a copy of it,
+ * or the file itself with file_writes=real.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,7 +19,10 @@
 #include <unistd.h>
 
 #include "fs/fs.h"
+#include "mm/folio.h"
 #include "mm/mmzone.h"
+#include "mm/page_alloc.h"
+#include "mm/pagemap.h"
 #include "mm/slab.h"
 #include "util/error.h"
 
@@ -28,10 +33,11 @@
  * The machine's file layer: the two caches and the inode table (Linux's inode_hashtable).
  *
  * Invariants (fs_validate): every inode is in bucket inode_hash(i_dev, i_ino) exactly once;
- * no two inodes share (dev, ino); i_count >= 1 and the sum of i_count over the table is
- * nr_files, the number of struct file objects alive; each inode's host_fd is open, except
- * for shmem inodes, which have none (host_fd -1). shmem_last_ino is the last inode number a
- * shmem inode took (get_next_ino: machine-wide, increasing, never 0).
+ * no two inodes share (dev, ino); i_count >= 1, or 0 for a host file's inode that keeps
+ * cached pages; the sum of i_count over the table is nr_files, the number of struct file
+ * objects alive; each inode's host_fd is open, except for shmem inodes, which have none
+ * (host_fd -1). shmem_last_ino is the last inode number a shmem inode took (get_next_ino:
+ * machine-wide, increasing, never 0).
  */
 struct fs_state {
 	struct mm_sys *ms;
@@ -41,6 +47,7 @@ struct fs_state {
 	uint64_t nr_inodes;
 	uint64_t nr_files;
 	uint64_t shmem_last_ino;
+	bool scratch_created;			/* ms->scratch_dir is mmsim's own (mkdtemp) */
 };
 
 /*
@@ -79,9 +86,14 @@ int fs_init(struct mm_sys *ms, struct fs_state **out)
 				SLAB_RECLAIM_ACCOUNT | SLAB_ACCOUNT, &fs->inode_cachep);
 	if (ret)
 		goto out_destroy_filp;
+	ret = page_cache_init(ms);	/* radix_tree_node, for every mapping's xarray */
+	if (ret)
+		goto out_destroy_inode;
 	*out = fs;
 	return 0;
 
+out_destroy_inode:
+	kmem_cache_destroy(ms, fs->inode_cachep);
 out_destroy_filp:
 	kmem_cache_destroy(ms, fs->filp_cachep);
 out_free_fs:
@@ -89,7 +101,25 @@ out_free_fs:
 	return ret;
 }
 
-/* Drop the inode from the table, close the host file and free it (iput_final + evict). */
+/*
+ * Drop every folio of the mapping, mapped or not (teardown: the tasks are gone, so a mapped
+ * folio is a leak whose cache references still have to go back).
+ */
+static void mapping_drop_all(struct address_space *mapping)
+{
+	uint64_t index = 0;
+	struct page *folio;
+
+	while ((folio = xa_find(&mapping->i_pages, &index, UINT64_MAX, NULL, NULL)) != NULL) {
+		index = folio->index + folio_nr_pages(folio);
+		filemap_remove_folio(folio, 0);
+	}
+}
+
+/*
+ * Drop the inode from the table, its pages from the cache, close the host files and free it
+ * (iput_final + evict: truncate_inode_pages_final, clear_inode).
+ */
 static void inode_free(struct fs_state *fs, struct inode *inode)
 {
 	struct inode **pp = &fs->hash[inode_hash(inode_dev(inode), inode->i_ino)];
@@ -98,6 +128,9 @@ static void inode_free(struct fs_state *fs, struct inode *inode)
 	if (*pp)
 		*pp = inode->i_hash_next;
 	fs->nr_inodes--;
+	mapping_drop_all(&inode->i_data);
+	xa_destroy(&inode->i_data.i_pages);
+	mapping_writeback_release(&inode->i_data);
 	if (inode->host_fd >= 0)
 		close(inode->host_fd);
 	kfree(fs->ms, inode->i_path);
@@ -108,19 +141,48 @@ void fs_teardown(struct fs_state *fs)
 {
 	if (!fs)
 		return;
-	/* Leaked inodes still hold host descriptors: close them; the slab goes with the machine. */
+	struct mm_sys *ms = fs->ms;
+	/* file_writes=real: no written byte may be lost at the end of a run */
+	if (ms->file_writes == FILE_WRITES_REAL)
+		(void)sync_all_mappings(ms);
+	/*
+	 * Every inode goes, cached or leaked, and gives its pages back to the buddy allocator;
+	 * the caches are destroyed only when nothing leaked (else they go with the machine).
+	 */
+	bool leaked = fs->nr_files != 0;
 	for (unsigned int b = 0; b < INODE_HASH_SIZE; b++) {
-		for (struct inode *inode = fs->hash[b]; inode; inode = inode->i_hash_next) {
-			if (inode->host_fd >= 0)
-				close(inode->host_fd);
-			inode->host_fd = -1;
+		while (fs->hash[b]) {
+			struct inode *inode = fs->hash[b];
+
+			leaked |= inode->i_count != 0;
+			inode_free(fs, inode);
 		}
 	}
-	if (fs->nr_inodes == 0 && fs->nr_files == 0) {
-		kmem_cache_destroy(fs->ms, fs->inode_cachep);
-		kmem_cache_destroy(fs->ms, fs->filp_cachep);
+	page_writeback_teardown(ms);
+	if (!leaked) {
+		page_cache_exit(ms);
+		kmem_cache_destroy(ms, fs->inode_cachep);
+		kmem_cache_destroy(ms, fs->filp_cachep);
 	}
 	free(fs);
+}
+
+bool *fs_scratch_created(struct fs_state *fs)
+{
+	return &fs->scratch_created;
+}
+
+int fs_for_each_inode(struct fs_state *fs, int (*fn)(struct inode *inode, void *arg), void *arg)
+{
+	for (unsigned int b = 0; b < INODE_HASH_SIZE; b++) {
+		for (struct inode *inode = fs->hash[b]; inode; inode = inode->i_hash_next) {
+			int ret = fn(inode, arg);
+
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 static struct inode *inode_lookup(struct fs_state *fs, uint64_t dev, uint64_t ino)
@@ -171,6 +233,8 @@ static struct inode *inode_get(struct fs_state *fs, int hfd, const char *path, i
 	inode->i_count = 1;
 	inode->host_fd = hfd;
 	inode->i_path = kpath;
+	address_space_init(&inode->i_data, inode, fs->ms);
+	inode->i_mapping = &inode->i_data;
 	unsigned int b = inode_hash(dev, st.st_ino);
 	inode->i_hash_next = fs->hash[b];
 	fs->hash[b] = inode;
@@ -185,20 +249,38 @@ out_free_canon:
 	return NULL;
 }
 
+/*
+ * The last reference gone (iput_final): a shmem inode goes with its pages; a host file's
+ * inode stays cached while the page cache holds pages of it (Linux's inode LRU), so a later
+ * open finds them.
+ */
 static void iput(struct fs_state *fs, struct inode *inode)
 {
-	if (--inode->i_count == 0)
-		inode_free(fs, inode);
+	if (--inode->i_count > 0)
+		return;
+	if (!inode->i_shmem && inode->i_data.nrpages)
+		return;
+	inode_free(fs, inode);
 }
 
 struct file *filp_open(struct fs_state *fs, const char *path, unsigned int flags, int *err)
 {
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))) {
-		*err = -EROFS;		/* mmsim never writes a host file */
+	unsigned int acc = flags & O_ACCMODE;
+
+	if (flags & (O_CREAT | O_TRUNC)) {
+		*err = -EROFS;		/* mmsim creates and truncates no host file */
 		return NULL;
 	}
 	if (!path || !*path) {
 		*err = -ENOENT;
+		return NULL;
+	}
+	/*
+	 * A write open is allowed where the host would allow it (so MAP_SHARED | PROT_WRITE
+	 * works); the bytes go to a copy unless file_writes=real (mm/page-writeback.c).
+	 */
+	if (acc != O_RDONLY && faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0) {
+		*err = -errno;
 		return NULL;
 	}
 	int hfd = open(path, O_RDONLY | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)));
@@ -216,8 +298,10 @@ struct file *filp_open(struct fs_state *fs, const char *path, unsigned int flags
 	}
 	f->f_inode = inode;
 	f->f_flags = flags;
-	f->f_mode = FMODE_READ;
+	f->f_mode = (acc != O_WRONLY ? FMODE_READ : 0) | (acc != O_RDONLY ? FMODE_WRITE : 0);
 	f->f_count = 1;
+	f->f_mapping = inode->i_mapping;
+	file_ra_state_init(&f->f_ra, f->f_mapping);
 	fs->nr_files++;
 	return f;
 }
@@ -259,6 +343,8 @@ struct file *shmem_zero_file(struct fs_state *fs, uint64_t size, int *err)
 	inode->host_fd = -1;
 	inode->i_shmem = true;
 	inode->i_path = kpath;
+	address_space_init(&inode->i_data, inode, fs->ms);
+	inode->i_mapping = &inode->i_data;
 	unsigned int b = inode_hash(inode_dev(inode), inode->i_ino);
 	inode->i_hash_next = fs->hash[b];
 	fs->hash[b] = inode;
@@ -267,6 +353,8 @@ struct file *shmem_zero_file(struct fs_state *fs, uint64_t size, int *err)
 	f->f_flags = O_RDWR;
 	f->f_mode = FMODE_READ | FMODE_WRITE;
 	f->f_count = 1;
+	f->f_mapping = inode->i_mapping;
+	file_ra_state_init(&f->f_ra, f->f_mapping);
 	fs->nr_files++;
 	return f;
 
@@ -294,28 +382,70 @@ void fput(struct fs_state *fs, struct file *f)
 
 int64_t kernel_read(struct file *f, void *buf, uint64_t len, uint64_t off)
 {
-	uint64_t done = 0;
+	struct address_space *mapping = f->f_mapping;
+	struct mm_sys *ms = mapping_ms(mapping);
+	uint64_t size = f->f_inode->i_size, done = 0, ps = ms->page_size;
+	int fd = mapping_read_fd(mapping);
+
 	if (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - off)
 		return -EINVAL;
-	if (f->f_inode->i_shmem) {	/* shmem_file_read_iter over holes: zeros to i_size */
-		uint64_t n = off >= f->f_inode->i_size ? 0 : f->f_inode->i_size - off;
-		n = n < len ? n : len;
-		memset(buf, 0, n);
-		return (int64_t)n;
-	}
+	/*
+	 * __kernel_read -> filemap_read: exec's header reads go through the page cache with
+	 * the file's readahead, so the pages they bring in are cached for the faults after
+	 */
+	if (!f->f_inode->i_shmem)
+		return filemap_read(f, off, len, buf);
+	if (off >= size)
+		return 0;
+	if (len > size - off)
+		len = size - off;
 	while (done < len) {
-		ssize_t n = pread(f->f_inode->host_fd, (char *)buf + done, len - done,
-				  (off_t)(off + done));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+		uint64_t pos = off + done, in = pos & (ps - 1);
+		uint64_t n = ps - in < len - done ? ps - in : len - done;
+		struct page *page = find_get_page(mapping, pos >> ms->page_shift);
+
+		if (page) {		/* the cache's bytes: a shared mapping may have written them */
+			memcpy((char *)buf + done, (char *)page_address(ms, page) + in, n);
+		} else if (f->f_inode->i_shmem) {
+			memset((char *)buf + done, 0, n);	/* a hole reads as zeros */
+		} else {
+			ssize_t r = pread(fd, (char *)buf + done, n, (off_t)pos);
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (r == 0)
+				break;	/* the host file shrank under us */
+			n = (uint64_t)r;
 		}
-		if (n == 0)
-			break;
-		done += (uint64_t)n;
+		done += n;
 	}
 	return (int64_t)done;
+}
+
+/* The page-cache totals of the inodes, for fs_validate. */
+struct cache_sums {
+	int64_t file_pages, shmem, dirty;
+	struct mmsim_error *err;
+};
+
+static int inode_cache_check(struct inode *inode, void *arg)
+{
+	struct cache_sums *sums = arg;
+
+	if (inode->i_mapping != &inode->i_data || inode->i_data.host != inode)
+		return err_set(sums->err, -EUCLEAN, NULL, 0, 0,
+			       "inode %s: i_mapping is not its own i_data", inode->i_path);
+	int ret = mapping_validate(&inode->i_data, sums->err);
+	if (ret)
+		return ret;
+	sums->file_pages += (int64_t)inode->i_data.nrpages;
+	if (inode->i_shmem)
+		sums->shmem += (int64_t)inode->i_data.nrpages;
+	sums->dirty += (int64_t)inode->i_data.nr_dirty;
+	return 0;
 }
 
 int fs_validate(struct fs_state *fs, struct mmsim_error *err)
@@ -331,9 +461,11 @@ int fs_validate(struct fs_state *fs, struct mmsim_error *err)
 				return err_set(err, -EUCLEAN, NULL, 0, 0,
 					       "inode %llu is in the table twice",
 					       (unsigned long long)inode->i_ino);
-			if (inode->i_count < 1)
+			if (inode->i_count < 0 ||
+			    (inode->i_count == 0 && (inode->i_shmem || !inode->i_data.nrpages)))
 				return err_set(err, -EUCLEAN, NULL, 0, 0,
-					       "inode %s has i_count %d", inode->i_path, inode->i_count);
+					       "inode %s has i_count %d%s", inode->i_path, inode->i_count,
+					       inode->i_count == 0 ? " and no cached pages to keep it" : "");
 			if (inode->i_shmem) {
 				if (inode->host_fd != -1 || inode->i_dev_major != SHMEM_DEV_MAJOR ||
 				    inode->i_dev_minor != SHMEM_DEV_MINOR)
@@ -355,5 +487,18 @@ int fs_validate(struct fs_state *fs, struct mmsim_error *err)
 		return err_set(err, -EUCLEAN, NULL, 0, 0,
 			       "inodes count %llu file references but %llu files are open",
 			       (unsigned long long)refs, (unsigned long long)fs->nr_files);
+	struct cache_sums sums = { .err = err };
+	int ret = fs_for_each_inode(fs, inode_cache_check, &sums);
+	if (ret)
+		return ret;
+	struct mm_sys *ms = fs->ms;
+	int64_t fp = global_node_page_state(ms, NR_FILE_PAGES);
+	int64_t sh = global_node_page_state(ms, NR_SHMEM);
+	int64_t dirty = global_node_page_state(ms, NR_FILE_DIRTY);
+	if (fp != sums.file_pages || sh != sums.shmem || dirty != sums.dirty)
+		return err_set(err, -EUCLEAN, NULL, 0, 0,
+			       "page cache holds %lld pages (%lld shmem, %lld dirty) but nr_file_pages %lld, nr_shmem %lld, nr_dirty %lld",
+			       (long long)sums.file_pages, (long long)sums.shmem, (long long)sums.dirty,
+			       (long long)fp, (long long)sh, (long long)dirty);
 	return 0;
 }

@@ -38,6 +38,12 @@ void machine_desc_init(struct machine_desc *d)
 	d->min_free_kbytes = -1;
 	d->watermark_scale_factor = 10;
 	d->thp = THP_MADVISE;	/* as /sys/kernel/mm/transparent_hugepage/enabled on the host */
+	d->thp_defrag = THP_DEFRAG_MADVISE;	/* transparent_hugepage/defrag on the host */
+	d->thp_use_zero_page = true;
+	d->fault_around_bytes = 65536;	/* mm/memory.c: rounddown_pow_of_two(65536) */
+	d->read_ahead_kb = 8192;	/* the reference host's disk (vda queue/read_ahead_kb); the
+					   block layer's own default is 128 (VM_READAHEAD_PAGES) */
+	d->file_writes = 0;		/* copy: never write the user's files */
 	d->anon_vma_name = -1;	/* as the kernel profile */
 	for (unsigned int i = 0; i < MAX_NUMNODES; i++)
 		for (unsigned int j = 0; j < MAX_NUMNODES; j++)

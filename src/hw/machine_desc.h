@@ -54,6 +54,9 @@ struct mem_range {
 
 enum memory_model { MEMORY_MODEL_SPARSE, MEMORY_MODEL_FLAT };
 enum thp_mode { THP_ALWAYS, THP_MADVISE, THP_NEVER };
+/* /sys/kernel/mm/transparent_hugepage/defrag */
+enum thp_defrag { THP_DEFRAG_ALWAYS, THP_DEFRAG_DEFER, THP_DEFRAG_DEFER_MADVISE,
+		  THP_DEFRAG_MADVISE, THP_DEFRAG_NEVER };
 
 struct machine_desc {
 	const struct arch_info *arch;
@@ -82,6 +85,11 @@ struct machine_desc {
 	bool lowmem_reserve_ratio_set;
 	unsigned int percpu_pagelist_high_fraction; /* 0 = the default sizing from low wmark */
 	enum thp_mode thp;			/* transparent_hugepage= (raises min_free_kbytes) */
+	enum thp_defrag thp_defrag;		/* transparent_hugepage/defrag (madvise) */
+	bool thp_use_zero_page;			/* transparent_hugepage/use_zero_page (1) */
+	unsigned int fault_around_bytes;	/* debugfs fault_around_bytes (65536) */
+	unsigned int read_ahead_kb;		/* the block device's queue/read_ahead_kb */
+	int file_writes;			/* enum file_writes_mode: 0 copy, 1 real */
 	bool check;				/* run every validator after every operation */
 	int anon_vma_name;			/* CONFIG_ANON_VMA_NAME: -1 as the kernel profile
 						   (off on the reference kernel), 0 off, 1 on */

@@ -721,6 +721,82 @@ static int set_thp(struct machine_desc *d, const char *v, const struct where *w,
 	return rc;
 }
 
+static int set_thp_defrag(struct machine_desc *d, const char *v, const struct where *w,
+			  unsigned int n)
+{
+	static const char *const words[] = { "always", "defer", "defer+madvise", "madvise",
+					     "never" };
+	static const enum thp_defrag modes[] = { THP_DEFRAG_ALWAYS, THP_DEFRAG_DEFER,
+						 THP_DEFRAG_DEFER_MADVISE, THP_DEFRAG_MADVISE,
+						 THP_DEFRAG_NEVER };
+	unsigned int i = 0;
+	int rc = value_word(v, w, words, 5, "always, defer, defer+madvise, madvise or never", &i);
+
+	(void)n;
+	if (!rc)
+		d->thp_defrag = modes[i];
+	return rc;
+}
+
+static int set_thp_use_zero_page(struct machine_desc *d, const char *v, const struct where *w,
+				 unsigned int n)
+{
+	static const char *const words[] = { "0", "1" };
+	unsigned int i = 0;
+	int rc = value_word(v, w, words, 2, "0 or 1", &i);
+
+	(void)n;
+	if (!rc)
+		d->thp_use_zero_page = i == 1;
+	return rc;
+}
+
+/* fault_around_bytes_set (mm/memory.c): a power of two, at most PTRS_PER_PTE pages. */
+static int set_fault_around_bytes(struct machine_desc *d, const char *v, const struct where *w,
+				  unsigned int n)
+{
+	uint64_t x;
+	int rc = value_uint(v, w, 0, UINT64_MAX, &x);
+
+	(void)n;
+	if (rc)
+		return rc;
+	if (x > (1u << 21) || (x & (x - 1)))
+		return bad(w, lead(v), "%" PRIu64 " is not a power of two of at most 2097152 bytes "
+			   "(512 pages); expected e.g. 65536", x);
+	d->fault_around_bytes = (unsigned int)x;
+	return 0;
+}
+
+static int set_read_ahead_kb(struct machine_desc *d, const char *v, const struct where *w,
+			     unsigned int n)
+{
+	uint64_t x;
+	int rc = value_uint(v, w, 0, UINT64_MAX, &x);
+
+	(void)n;
+	if (rc)
+		return rc;
+	if (x > (1u << 20))
+		return bad(w, lead(v), "%" PRIu64 " KiB is more than 1 GiB of readahead; expected "
+			   "e.g. 128", x);
+	d->read_ahead_kb = (unsigned int)x;
+	return 0;
+}
+
+static int set_file_writes(struct machine_desc *d, const char *v, const struct where *w,
+			   unsigned int n)
+{
+	static const char *const words[] = { "copy", "real" };
+	unsigned int i = 0;
+	int rc = value_word(v, w, words, 2, "copy or real", &i);
+
+	(void)n;
+	if (!rc)
+		d->file_writes = (int)i;
+	return rc;
+}
+
 static int set_check(struct machine_desc *d, const char *v, const struct where *w,
 		     unsigned int n)
 {
@@ -971,6 +1047,11 @@ static const struct key_def keys[] = {
 	{ "lowmem_reserve_ratio", SEC_KERNEL, set_lowmem_reserve_ratio },
 	{ "percpu_pagelist_high_fraction", SEC_KERNEL, set_percpu_pagelist_high_fraction },
 	{ "thp", SEC_KERNEL, set_thp },
+	{ "thp_defrag", SEC_KERNEL, set_thp_defrag },
+	{ "thp_use_zero_page", SEC_KERNEL, set_thp_use_zero_page },
+	{ "fault_around_bytes", SEC_KERNEL, set_fault_around_bytes },
+	{ "read_ahead_kb", SEC_KERNEL, set_read_ahead_kb },
+	{ "file_writes", SEC_OPTION, set_file_writes },
 	{ "anon_vma_name", SEC_KERNEL, set_anon_vma_name },
 	{ "range", SEC_MEMORY, set_range },
 	{ "range", SEC_NODE, set_node_range },
@@ -1103,7 +1184,8 @@ static int apply_option(struct machine_desc *d, const char *key, const char *val
 		       "ram, nodes, cpus, memory_model, seed, e820, range, node.N.range, "
 		       "node.N.distance, movablecore, kernelcore, min_free_kbytes, "
 		       "watermark_scale_factor, lowmem_reserve_ratio, "
-		       "percpu_pagelist_high_fraction, thp or check", key, hint);
+		       "percpu_pagelist_high_fraction, thp, thp_defrag, thp_use_zero_page, fault_around_bytes, "
+		       "read_ahead_kb, file_writes or check", key, hint);
 }
 
 /* ---- the public API ------------------------------------------------------------- */

@@ -421,8 +421,8 @@ static int render(struct scn *s, int pid, const char *file, struct strbuf *sb, i
 			return -ESRCH;
 		ret = proc_pid_render(s->m, pid, file, sb);
 		if (ret == -ENOENT)
-			return scn_error(s, ret, col, "/proc/%d/%s is not modelled (maps, smaps, status)",
-					 pid, file);
+			return scn_error(s, ret, col, "/proc/%d/%s is not modelled (maps, smaps, "
+					 "smaps_rollup, status, pagemap)", pid, file);
 		return ret < 0 ? scn_error(s, ret, col, "/proc/%d/%s: %s", pid, file,
 					   mmsim_strerror(ret)) : 0;
 	}
@@ -502,6 +502,97 @@ static int expect_failed(struct scn *s, const char *fmt, ...)
 }
 
 /*
+ * A C-like string literal at p ("..." with \n \t \\ \" \0 and \xHH): its bytes in out (at
+ * most cap), their number in *len, *endp after the closing quote. false when malformed.
+ */
+static bool parse_cstring(const char *p, char *out, size_t cap, size_t *len, const char **endp)
+{
+	size_t n = 0;
+
+	if (*p++ != '"')
+		return false;
+	while (*p && *p != '"') {
+		char c = *p++;
+
+		if (c == '\\') {
+			c = *p++;
+			switch (c) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case '0': c = '\0'; break;
+			case '\\': case '"': break;
+			case 'x': {
+				int v = 0;
+
+				for (int k = 0; k < 2; k++, p++) {
+					int d = isdigit((unsigned char)*p) ? *p - '0' :
+						(*p >= 'a' && *p <= 'f') ? *p - 'a' + 10 :
+						(*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+					if (d < 0)
+						return false;
+					v = v * 16 + d;
+				}
+				c = (char)v;
+				break;
+			}
+			default:
+				return false;
+			}
+		}
+		if (n == cap)
+			return false;
+		out[n++] = c;
+	}
+	if (*p != '"' || !n)
+		return false;
+	*len = n;
+	*endp = p + 1;
+	return true;
+}
+
+/*
+ * expect PID memory ADDR "bytes": the process reads len bytes at ADDR (an access, which may
+ * fault like any other) and they must be these.
+ */
+static int expect_memory(struct scn *s, int pid, const char *p, int col)
+{
+	char a[64], want[4096], *addrtext;
+	uint8_t got[4096];
+	size_t n = 0, tl;
+	const char *q, *end;
+	uint64_t addr;
+	struct access_result res = { 0 };
+	int ret;
+
+	ret = substituted(s, p, &addrtext, &tl);
+	if (ret)
+		return ret;
+	q = addrtext;
+	bool ok = next_word(&q, a, sizeof(a)) && parse_u64(a, &addr);
+	q = skip_ws(q);
+	ok = ok && parse_cstring(q, want, sizeof(want), &n, &end) && !*skip_ws(end);
+	free(addrtext);
+	if (!ok)
+		return scn_error(s, -EINVAL, col, "expected 'expect PID memory ADDR \"bytes\"'");
+	struct task_struct *t = need_task(s, pid, 1);
+	if (!t)
+		return -ESRCH;
+	ret = task_access_data(s->m, t, addr, (uint32_t)n, MMU_READ, got, &res);
+	if (ret)
+		return scn_error(s, ret, col, "read at 0x%llx: %s", (unsigned long long)addr,
+				 mmsim_strerror(ret));
+	if (res.signo)
+		return expect_failed(s, "reading 0x%llx in %d faults with a signal",
+				     (unsigned long long)addr, pid);
+	for (size_t i = 0; i < n; i++)
+		if (got[i] != (uint8_t)want[i])
+			return expect_failed(s, "memory of %d at 0x%llx: byte %zu is 0x%02x, expected "
+					     "0x%02x", pid, (unsigned long long)(addr + i), i, got[i],
+					     (uint8_t)want[i]);
+	return 0;
+}
+
+/*
  * expect $var == VALUE | expect $var != VALUE
  * expect [PID] FILE KEY VALUE...     the line "KEY: ..." (or "KEY ...") has this value
  * expect [PID] FILE contains TEXT
@@ -537,6 +628,15 @@ static int stmt_expect(struct scn *s, const char *rest, const char *heredoc)
 	}
 	int pid;
 	char file[64];
+	{
+		/* expect PID memory ADDR "bytes" */
+		const char *q = p;
+		char w1[24], w2[16];
+
+		if (next_word(&q, w1, sizeof(w1)) && next_word(&q, w2, sizeof(w2)) &&
+		    strcmp(w2, "memory") == 0 && isdigit((unsigned char)w1[0]))
+			return expect_memory(s, atoi(w1), skip_ws(q), 8);
+	}
 	ret = pid_and_file(s, &p, &pid, file, sizeof(file));
 	if (ret)
 		return ret;
@@ -794,6 +894,20 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 	int nkinds = 1;
 	uint64_t addr = 0, len = 1;
 	const char *expect_sig = NULL;
+	/* "PID write ADDR \"bytes\"": a store of these bytes (the quotes may hold '=') */
+	char data[4096], rest_buf[512];
+	size_t ndata = 0;
+	const char *quote = strchr(p, '"');
+	if (quote && strcmp(word, "write") == 0) {
+		const char *after;
+
+		if (!parse_cstring(quote, data, sizeof(data), &ndata, &after))
+			return scn_error(s, -EINVAL, (int)(quote - rest) + col, "expected a string "
+					 "\"...\" of 1 to 4096 bytes (escapes \\n \\t \\\\ \\\" \\0 \\xHH)");
+		/* the rest of the line without the string */
+		snprintf(rest_buf, sizeof(rest_buf), "%.*s%s", (int)(quote - p), p, after);
+		p = rest_buf;
+	}
 	/* the expected outcome, then the operands */
 	char *eq = strchr(p, '=');
 	char buf[256];
@@ -870,6 +984,10 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 		return -ESRCH;
 	struct access_result res = { 0 };
 	uint64_t ps = s->m->mm.page_size;
+	if (ndata) {
+		ret = task_access_data(s->m, t, addr, (uint32_t)ndata, MMU_WRITE, data, &res);
+		nkinds = 0;	/* done */
+	}
 	for (int k = 0; k < nkinds && !res.signo; k++) {
 		if (lackey) {
 			ret = task_access(s->m, t, addr, (uint32_t)len, kinds[k], &res);
@@ -886,8 +1004,8 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 	}
 	if (ret)
 		return scn_error(s, ret, col, "%s at 0x%llx: %s", word, (unsigned long long)addr,
-				 ret == -ENOSYS ? "this kind of fault is not modelled yet (file-backed "
-				 "and shared mappings come later)" : mmsim_strerror(ret));
+				 ret == -ENOSYS ? "this kind of fault is not modelled (the pages of "
+				 "special mappings such as [vdso], hugetlbfs)" : mmsim_strerror(ret));
 	const char *sig = res.signo == MMSIM_SIGSEGV ? "SIGSEGV" :
 			  res.signo == MMSIM_SIGBUS ? "SIGBUS" : NULL;
 	if (res.signo) {
@@ -983,6 +1101,11 @@ int mmsim_script_run(mmsim_config *cfg, const char *name, const char *text, size
 	while (p < end && ret == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		if (mmsim_stop_requested()) {
+			ret = err_set(err, -EINTR, s->name, lineno + 1, 0,
+				      "stopped by a signal before this line");
+			break;
+		}
 		char *line = strndup(p, n);
 		if (!line) {
 			ret = -ENOMEM;

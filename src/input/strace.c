@@ -148,7 +148,8 @@ enum {
 	C_PROT = 1u << 0, C_MAP = 1u << 1, C_MAPHUGE = 1u << 2, C_MREMAP = 1u << 3,
 	C_MADV = 1u << 4, C_MCL = 1u << 5, C_MS = 1u << 6, C_MLOCK = 1u << 7, C_PR = 1u << 8,
 	C_CLONE = 1u << 9, C_SIG = 1u << 10, C_AT = 1u << 11, C_O = 1u << 12,
-	C_RLIMIT = 1u << 13, C_RLIMV = 1u << 14, C_PRVMA = 1u << 15,
+	C_RLIMIT = 1u << 13, C_RLIMV = 1u << 14, C_PRVMA = 1u << 15, C_SEEK = 1u << 16,
+	C_FADV = 1u << 17,
 };
 
 struct sym {
@@ -231,6 +232,12 @@ static const struct sym syms[] = {
 	{ "RLIMIT_MSGQUEUE", 12, C_RLIMIT }, { "RLIMIT_NICE", 13, C_RLIMIT },
 	{ "RLIMIT_RTPRIO", 14, C_RLIMIT }, { "RLIMIT_RTTIME", 15, C_RLIMIT },
 	{ "RLIM64_INFINITY", ~0ull, C_RLIMV }, { "RLIM_INFINITY", ~0ull, C_RLIMV },
+	/* lseek's whence and fadvise64's advice (x86-64 values, include/uapi/linux/fs.h, fadvise.h) */
+	{ "SEEK_SET", 0, C_SEEK }, { "SEEK_CUR", 1, C_SEEK }, { "SEEK_END", 2, C_SEEK },
+	{ "SEEK_DATA", 3, C_SEEK }, { "SEEK_HOLE", 4, C_SEEK },
+	{ "POSIX_FADV_NORMAL", 0, C_FADV }, { "POSIX_FADV_RANDOM", 1, C_FADV },
+	{ "POSIX_FADV_SEQUENTIAL", 2, C_FADV }, { "POSIX_FADV_WILLNEED", 3, C_FADV },
+	{ "POSIX_FADV_DONTNEED", 4, C_FADV }, { "POSIX_FADV_NOREUSE", 5, C_FADV },
 	{ NULL, 0, 0 },
 };
 
@@ -774,7 +781,8 @@ static int parse_value(struct lx *l, struct val *v, int depth)
 enum argk {
 	K_NUM,		/* a number (addresses, lengths, pkey, status) */
 	K_FD,		/* a descriptor, with its -y path */
-	K_PROT, K_MAP, K_MREMAP, K_MADV, K_MCL, K_MS, K_MLOCK, K_OFLAGS, K_RLIMRES,
+	K_PROT, K_MAP, K_MREMAP, K_MADV, K_MCL, K_MS, K_MLOCK, K_OFLAGS, K_RLIMRES, K_SEEK,
+	K_FADV,
 	K_STR,		/* a path or name string, or NULL */
 	K_IGN,		/* printed but not needed (mincore's vec, prlimit's old limit) */
 };
@@ -799,6 +807,8 @@ static unsigned int argk_classes(enum argk k)
 	case K_MLOCK: return C_MLOCK;
 	case K_OFLAGS: return C_O;
 	case K_RLIMRES: return C_RLIMIT;
+	case K_SEEK: return C_SEEK;
+	case K_FADV: return C_FADV;
 	default: return 0;
 	}
 }
@@ -816,6 +826,8 @@ static const char *argk_expect(enum argk k)
 	case K_MLOCK: return "MLOCK_* flags or a number";
 	case K_OFLAGS: return "O_* flags or a number";
 	case K_RLIMRES: return "an RLIMIT_* resource";
+	case K_SEEK: return "SEEK_SET, SEEK_CUR, SEEK_END ... or a number";
+	case K_FADV: return "a POSIX_FADV_* advice or a number";
 	default: return "a number or NULL";
 	}
 }
@@ -825,6 +837,7 @@ static const char *class_prefix(unsigned int cls)
 	static const char *const names[] = {
 		"PROT_", "MAP_", "MAP_HUGE_SHIFT", "MREMAP_", "MADV_", "MCL_", "MS_", "MLOCK_",
 		"PR_", "CLONE_", "SIG", "AT_", "O_", "RLIMIT_", "RLIM_INFINITY", "PR_SET_VMA_",
+		"SEEK_", "POSIX_FADV_",
 	};
 	for (unsigned int b = 0; b < sizeof(names) / sizeof(names[0]); b++)
 		if (cls & (1u << b))
@@ -1099,6 +1112,11 @@ static const struct call_desc calls[] = {
 	{ "openat", 3, 4, P(K_FD, K_STR, K_OFLAGS, K_NUM), NULL },
 	{ "open", 2, 3, P(K_STR, K_OFLAGS, K_NUM), NULL },
 	{ "close", 1, 1, P(K_FD), NULL },
+	/* the page cache's calls: the buffer is not needed, only its length and the file */
+	{ "read", 3, 3, P(K_FD, K_IGN, K_NUM), NULL },
+	{ "pread64", 4, 4, P(K_FD, K_IGN, K_NUM, K_NUM), NULL },
+	{ "lseek", 3, 3, P(K_FD, K_NUM, K_SEEK), NULL },
+	{ "fadvise64", 4, 4, P(K_FD, K_NUM, K_NUM, K_FADV), NULL },
 	{ NULL, 0, 0, P(K_NUM), NULL },
 };
 

@@ -361,7 +361,12 @@ struct line_error {
 	const char *expected;
 };
 
-enum line_result { LINE_ERROR = -1, LINE_NONE = 0, LINE_ACCESS = 1 };
+enum line_result {
+	LINE_ERROR = -1,
+	LINE_NONE = 0,		/* blank or comment */
+	LINE_ACCESS = 1,
+	LINE_VALGRIND = 2,	/* one of valgrind's own lines (is_valgrind_line) */
+};
 
 static inline const unsigned char *skip_blanks(const unsigned char *p)
 {
@@ -378,16 +383,27 @@ static inline enum line_result line_fail(struct line_error *e, const unsigned ch
 	return LINE_ERROR;
 }
 
-/* "==1234==", "--1234--", "**1234**" at p (valgrind's own lines), within [p, e). */
+/*
+ * A valgrind line at p, within [p, e): "==1234==", "--1234--", "**1234**" (the prefixes of
+ * coregrind/m_libcprint.c), "--1234:1:" (the -d debug log, coregrind/m_debuglog.c),
+ * "SYSCALL[1234,1](9) ..." (--trace-syscalls=yes, coregrind/m_syswrap/syswrap-main.c) and
+ * that trace's continuation lines, which start with "--> " after blanks.
+ */
 static bool is_valgrind_line(const unsigned char *p, const unsigned char *e)
 {
 	unsigned char c = *p;
 	const unsigned char *q = p + 2;
 
+	if (c == 'S')
+		return e - p > 9 && !memcmp(p, "SYSCALL[", 8) && p[8] >= '0' && p[8] <= '9';
 	if (e - p < 5 || (c != '=' && c != '-' && c != '*') || p[1] != c)
 		return false;
+	if (c == '-' && p[2] == '>' && p[3] == ' ')
+		return true;
 	while (q < e && *q >= '0' && *q <= '9')
 		q++;
+	if (c == '-' && q > p + 2 && q < e && *q == ':')
+		return true;
 	return q > p + 2 && e - q >= 2 && q[0] == c && q[1] == c;
 }
 
@@ -423,8 +439,8 @@ static inline const char *parse_hex(const unsigned char **pp, uint64_t *v)
 
 /*
  * One lackey line starting at s (it ends in '\n'). LINE_ACCESS fills a; LINE_NONE for a
- * blank, comment or valgrind line; *next is the start of the following line unless
- * LINE_ERROR (then e says where and why).
+ * blank or comment line, LINE_VALGRIND for a valgrind line; *next is the start of the
+ * following line unless LINE_ERROR (then e says where and why).
  */
 static inline enum line_result parse_lackey(const unsigned char *s, const unsigned char *lim,
 					    const unsigned char **next, struct trace_access *a,
@@ -438,12 +454,18 @@ static inline enum line_result parse_lackey(const unsigned char *s, const unsign
 	switch (*p) {
 	case 'I': kind = TRACE_IFETCH; break;
 	case 'L': kind = TRACE_LOAD; break;
-	case 'S': kind = TRACE_STORE; break;
+	case 'S':
+		if (p[1] == 'Y' && is_valgrind_line(p, lim))
+			goto valgrind;
+		kind = TRACE_STORE;
+		break;
 	case 'M': kind = TRACE_MODIFY; break;
 	case '=': case '-': case '*':
 		if (!is_valgrind_line(p, lim))
 			return line_fail(e, s, p, "a valgrind line (\"==PID== ...\")");
-		/* fall through */
+valgrind:
+		*next = (const unsigned char *)memchr(p, '\n', (size_t)(lim - p)) + 1;
+		return LINE_VALGRIND;
 	case '#':
 		*next = (const unsigned char *)memchr(p, '\n', (size_t)(lim - p)) + 1;
 		return LINE_NONE;
@@ -711,6 +733,27 @@ int trace_next_batch(struct trace_reader *r, struct trace_access *buf, size_t ca
 				     : parse_page(s, lim, &next, &buf[k], &e);
 			if (res == LINE_ACCESS) {
 				k++;
+			} else if (res == LINE_VALGRIND && r->opt.other_line) {
+				size_t len = (size_t)(next - s) - 1;
+				const unsigned char *t = skip_blanks(s);
+
+				if (len && s[len - 1] == '\r')
+					len--;
+				rc = r->opt.other_line(r->opt.other_ctx, (const char *)s, len, line,
+						       r->st.accesses + k);
+				if (rc) {
+					char msg[160];
+					int shown = (int)(len - (size_t)(t - s));
+
+					snprintf(msg, sizeof(msg), "stopped at this valgrind line "
+						 "(\"%.*s\"): %s", shown > 40 ? 40 : shown,
+						 (const char *)t, mmsim_strerror(rc));
+					r->pos = (size_t)(next - base);
+					r->st.lines = line - 1;		/* trace_fail names line */
+					rc = trace_fail(r, err, rc, 1, msg);
+					r->st.lines = line;
+					goto out;
+				}
 			} else if (res == LINE_ERROR) {
 				if (!r->opt.skip_bad) {
 					r->pos = (size_t)(s - base);

@@ -8,9 +8,12 @@
  *            valgrind's lackey/lk_main.c prints "I  %08lx,%lu" (instruction fetch, two
  *            spaces) and " L %08lx,%lu", " S ...", " M ..." (load, store, modify = a load
  *            then a store of the same bytes); address in hex without 0x, size in decimal.
- *            valgrind's own lines "==PID== ...", "--PID-- ..." and "**PID** ..." are
- *            skipped. Accepted beyond that: any run of spaces/tabs around the fields, so
- *            "I 00004000,1" and "S 00004000,4" (hand-written traces) read too.
+ *            valgrind's own lines are skipped (or handed to trace_options.other_line):
+ *            "==PID== ...", "--PID-- ..." and "**PID** ..." (coregrind/m_libcprint.c), the
+ *            debug log's "--PID:LEVEL:..." (-d), and what --trace-syscalls=yes writes into
+ *            the same log: "SYSCALL[PID,TID](NR) ..." and its continuation lines that start
+ *            with " --> ". Accepted beyond that: any run of spaces/tabs around the fields,
+ *            so "I 00004000,1" and "S 00004000,4" (hand-written traces) read too.
  *   page     the classic page-trace format of the course simulators ("vmsim"):
  *            "0041f7a0 R" / "0041f7a0 W", address in hex with or without 0x, either case,
  *            R/W in either case. One reference to the byte at the address (size 1).
@@ -66,11 +69,23 @@ struct trace_access {
 	uint8_t kind;		/* enum trace_kind */
 };
 
+/*
+ * Called for a valgrind line of a lackey trace (see trace_options.other_line): the line
+ * without its '\n' (len bytes, not NUL-terminated), its 1-based number, and how many
+ * accesses the reader handed out before it (the index the next access will have), so that
+ * a caller can put the line in order among the accesses of a batch. Return 0 to go on, or
+ * a negative errno, which stops the reader there (sticky, as a bad line's error).
+ */
+typedef int (*trace_other_fn)(void *ctx, const char *line, size_t len, uint64_t lineno,
+			      uint64_t accesses_before);
+
 struct trace_options {
 	enum trace_format format;	/* TRACE_FORMAT_AUTO unless forced */
 	bool skip_bad;			/* skip and count lines that do not parse */
 	size_t window;			/* text window in bytes, also the longest line:
 					 * 0 = 1 MiB; tests use small ones (min 16) */
+	trace_other_fn other_line;	/* NULL: valgrind lines are skipped silently */
+	void *other_ctx;
 };
 
 /* What a reader has seen so far. */

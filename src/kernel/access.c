@@ -85,7 +85,8 @@ static int do_user_addr_fault(struct mmsim_machine *m, struct task_struct *t,
 			      const struct mmu_fault *f, struct access_result *res)
 {
 	struct mm_struct *mm = t->mm;
-	unsigned int kind = f->access & MMU_KIND_MASK, flags = FAULT_FLAG_USER;
+	unsigned int kind = f->access & MMU_KIND_MASK,
+		     flags = FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
 	uint64_t addr = f->va;
 	struct vm_area_struct *vma;
 	vm_fault_t ret;
@@ -117,6 +118,28 @@ static int do_user_addr_fault(struct mmsim_machine *m, struct task_struct *t,
 		return bad_area(res, addr, MMSIM_SEGV_ACCERR);
 
 	ret = handle_mm_fault(vma, addr, flags, t);
+	/*
+	 * VM_FAULT_RETRY: the handler let go of the lock for I/O (filemap_fault reading the
+	 * page). As do_user_addr_fault: the first attempt runs under the per-VMA lock, and its
+	 * retry under the mmap lock carries FAULT_FLAG_TRIED only when the first was major
+	 * (then mm_account_fault counts the retry as major); a retry under the mmap lock
+	 * always sets it ("goto retry"). A third retry would be a model bug, reported.
+	 */
+	if (ret & VM_FAULT_RETRY) {
+		bool major = ret & VM_FAULT_MAJOR;
+
+		if (major)
+			flags |= FAULT_FLAG_TRIED;
+		ret = handle_mm_fault(vma, addr, flags, t);
+		if (ret & VM_FAULT_RETRY) {
+			flags |= FAULT_FLAG_TRIED;
+			ret = handle_mm_fault(vma, addr, flags, t);
+		}
+		if (ret & VM_FAULT_RETRY)
+			return -EFAULT;
+		if (major)
+			ret |= VM_FAULT_MAJOR;
+	}
 	if (ret & VM_FAULT_MAJOR)
 		res->major++;
 	if (ret & VM_FAULT_OOM)
@@ -134,28 +157,55 @@ static int do_user_addr_fault(struct mmsim_machine *m, struct task_struct *t,
 	return 0;
 }
 
-int task_access_data(struct mmsim_machine *m, struct task_struct *t, uint64_t va, uint32_t size,
-		     unsigned int kind, void *buf, struct access_result *res)
+bool task_access_switched(struct mmsim_machine *m, const struct task_struct *t)
 {
-	uint64_t ps = m->mm.page_size, first, last, pa[ACCESS_MAX_PAGES] = { 0 };
+	const struct mmu *mmu = m->cpu ? &m->cpu[0] : NULL;
+
+	/* switch_mm's own test for "nothing to do" */
+	return mmu && t && t->mm && mmu_root_table(mmu, 0) == t->mm->pgd.root[0] &&
+	       mmu->asid == mm_asid(t->mm);
+}
+
+/*
+ * A fault f of one page: do_user_addr_fault, within the access's budget of faults.
+ * 0 the entry was fixed (retry the access), 1 a signal ends it, or a negative errno.
+ */
+static int access_fault(struct mmsim_machine *m, struct task_struct *t, const struct mmu_fault *f,
+			unsigned int *budget, struct access_result *res)
+{
+	if (!*budget)
+		return -EFAULT;		/* the handler keeps not fixing the entry */
+	(*budget)--;
+	return do_user_addr_fault(m, t, f, res);
+}
+
+/*
+ * The CPU loop after task_access's checks and switch_mm: translate every page of the access,
+ * handling faults and restarting, then move the bytes. pending: the first page's translation
+ * already failed with it (task_access_after_fault), or NULL.
+ */
+static int access_pages(struct mmsim_machine *m, struct task_struct *t, uint64_t va,
+			uint32_t size, unsigned int kind, void *buf, const struct mmu_fault *pending,
+			struct access_result *res)
+{
+	/* only pa[0] is zeroed: every page's entry is written before the bytes move (zeroing
+	   all 17 cost a `rep stos` on every access) */
+	uint64_t ps = m->mm.page_size, first, last, pa[ACCESS_MAX_PAGES];
+	struct mmu *mmu = &m->cpu[0];
 	unsigned int npages, budget, i;
-	struct mmu *mmu;
 	int err;
 
-	memset(res, 0, sizeof(*res));
-	if (!size || size > 16 * ps || kind > MMU_EXEC || !t || t->exited || !t->mm || !m->cpu)
-		return -EINVAL;
-	if (va + size - 1 < va)
-		return -EINVAL;		/* wraps around the address space */
-	err = switch_mm(m, t->mm);
-	if (err)
-		return err;
-	mmu = &m->cpu[0];
 	first = va & ~(ps - 1);
 	last = (va + size - 1) & ~(ps - 1);
 	npages = (unsigned int)((last - first) / ps) + 1;
 	/* each page may need a not-present fault and a write-protect fault, and one spare */
 	budget = 3 * npages + 1;
+	pa[0] = 0;
+	if (pending) {
+		err = access_fault(m, t, pending, &budget, res);
+		if (err)
+			return err < 0 ? err : 0;	/* 1: a signal ends the access */
+	}
 restart:
 	for (i = 0; i < npages; i++) {
 		uint64_t addr = i ? first + i * ps : va;
@@ -166,13 +216,9 @@ restart:
 			pa[i] = x.pa;
 			continue;
 		}
-		if (!budget--)
-			return -EFAULT;		/* the handler keeps not fixing the entry */
-		err = do_user_addr_fault(m, t, &f, res);
-		if (err < 0)
-			return err;
+		err = access_fault(m, t, &f, &budget, res);
 		if (err)
-			return 0;		/* a signal ends the access */
+			return err < 0 ? err : 0;
 		goto restart;
 	}
 	res->pa = pa[0];
@@ -190,6 +236,46 @@ restart:
 			memcpy(b, host, end - addr);
 	}
 	return 0;
+}
+
+/* task_access's checks of its arguments; 0 or -EINVAL. */
+static int access_check(struct mmsim_machine *m, struct task_struct *t, uint64_t va,
+			uint32_t size, unsigned int kind)
+{
+	if (!size || size > 16 * m->mm.page_size || kind > MMU_EXEC || !t || t->exited || !t->mm ||
+	    !m->cpu)
+		return -EINVAL;
+	if (va + size - 1 < va)
+		return -EINVAL;		/* wraps around the address space */
+	return 0;
+}
+
+int task_access_data(struct mmsim_machine *m, struct task_struct *t, uint64_t va, uint32_t size,
+		     unsigned int kind, void *buf, struct access_result *res)
+{
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = access_check(m, t, va, size, kind);
+	if (err)
+		return err;
+	err = switch_mm(m, t->mm);
+	if (err)
+		return err;
+	return access_pages(m, t, va, size, kind, buf, NULL, res);
+}
+
+int task_access_after_fault(struct mmsim_machine *m, struct task_struct *t, uint64_t va,
+			    uint32_t size, unsigned int kind, const struct mmu_fault *f,
+			    struct access_result *res)
+{
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	err = access_check(m, t, va, size, kind);
+	if (err)
+		return err;
+	return access_pages(m, t, va, size, kind, NULL, f, res);
 }
 
 int task_access(struct mmsim_machine *m, struct task_struct *t, uint64_t va, uint32_t size,

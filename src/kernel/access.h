@@ -12,9 +12,11 @@
  */
 #ifndef MMSIM_KERNEL_ACCESS_H
 #define MMSIM_KERNEL_ACCESS_H
+#include <stdbool.h>
 #include <stdint.h>
 
 struct mmsim_machine;
+struct mmu_fault;
 struct task_struct;
 
 /* Signal numbers and si_codes as x86-64 Linux (asm-generic/signal.h, siginfo.h). */
@@ -49,4 +51,22 @@ int task_access(struct mmsim_machine *m, struct task_struct *t, uint64_t va, uin
  */
 int task_access_data(struct mmsim_machine *m, struct task_struct *t, uint64_t va, uint32_t size,
 		     unsigned int kind, void *buf, struct access_result *res);
+
+/*
+ * For callers that run many accesses of one task and take the common case inline (the trace
+ * runner, kernel/trace_run.c): an access whose first page the MMU translates at once needs
+ * nothing of task_access but that translation, as long as CPU 0 already runs t's tables.
+ *
+ * task_access_switched: would task_access's switch_mm change nothing now (CPU 0's user root
+ * register holds t's page tables under t's ASID)? While it holds, a caller that calls
+ * mmu_translate(&m->cpu[0], va, kind | MMU_USER, ...) itself for an access of size bytes
+ * within one page (size >= 1, kind MMU_READ/WRITE/EXEC, t alive with an mm) has done exactly
+ * what task_access would do, counters included, when the translation succeeds; when it fails
+ * with fault f, task_access_after_fault(m, t, va, size, kind, &f, res) does the rest, with
+ * the same result, counters and returns as task_access.
+ */
+bool task_access_switched(struct mmsim_machine *m, const struct task_struct *t);
+int task_access_after_fault(struct mmsim_machine *m, struct task_struct *t, uint64_t va,
+			    uint32_t size, unsigned int kind, const struct mmu_fault *f,
+			    struct access_result *res);
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "fs/fs.h"
+#include "kernel/access.h"
 #include "kernel/exec.h"
 #include "kernel/fork.h"
 #include "kernel/machine.h"
@@ -294,7 +295,8 @@ static int64_t elf_map(struct linux_binprm *bprm, struct file *f, uint64_t addr,
 /*
  * elf_load: map the segment's file part, then an anonymous mapping from the page after
  * p_filesz up to p_memsz (vm_brk_flags, VM_EXEC if the segment is executable). The partial
- * page after p_filesz is zeroed by Linux (padzero): no pages exist yet to zero.
+ * page after p_filesz is zeroed (padzero: clear_user, a write fault that copies the file's
+ * page into an anonymous one, as on Linux).
  */
 static int64_t elf_load(struct linux_binprm *bprm, struct file *f, uint64_t addr,
 			const struct elf_phdr64 *ph, int prot, int type, uint64_t total_size)
@@ -314,6 +316,21 @@ static int64_t elf_load(struct linux_binprm *bprm, struct file *f, uint64_t addr
 		zero_end = zero_start + ELF_PAGEOFFSET(ph->p_vaddr) + ph->p_memsz;
 	}
 	if (ph->p_memsz > ph->p_filesz) {
+		/* padzero(zero_start): an error matters only for a writable segment */
+		uint64_t nbyte = ELF_PAGEOFFSET(zero_start);
+
+		if (nbyte) {
+			static const uint8_t zeros[65536];
+			struct access_result ar;
+			int rc = task_access_data(bprm->m, bprm->t, zero_start,
+						  (uint32_t)(ps - nbyte), MMU_WRITE,
+						  (void *)zeros, &ar);
+
+			if (rc == -ENOMEM)
+				return rc;
+			if ((prot & PROT_WRITE) && !rc && ar.signo)
+				return -EFAULT;
+		}
 		zero_start = ELF_PAGEALIGN(zero_start);
 		zero_end = ELF_PAGEALIGN(zero_end);
 		int err = vm_brk_flags(bprm->t, zero_start, zero_end - zero_start,

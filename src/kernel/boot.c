@@ -18,6 +18,7 @@
 #include "kernel/translate.h"
 #include "mm/kprofile.h"
 #include "mm/page_alloc.h"
+#include "mm/pagemap.h"
 #include "mm/slab.h"
 #include "mm/vma.h"
 #include "util/error.h"
@@ -294,6 +295,15 @@ static void vm_sysctl_init(struct mm_sys *ms, const struct machine_desc *desc)
 		.overcommit_ratio = 50,
 		.stack_guard_gap = 256ull << ms->page_shift,	/* mm/mmap.c: 256 pages */
 	};
+	/* demand paging: sysfs transparent_hugepage, debugfs fault_around_bytes, bdi readahead */
+	ms->thp = (struct thp_settings){
+		.enabled = desc->thp,
+		.defrag = desc->thp_defrag,
+		.use_zero_page = desc->thp_use_zero_page,
+	};
+	ms->fault_around_bytes = desc->fault_around_bytes;
+	ms->read_ahead_kb = desc->read_ahead_kb;
+	ms->file_writes = desc->file_writes;
 }
 
 int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error *err)
@@ -347,9 +357,20 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 		err_set(err, ret, NULL, 0, 0, "the slab allocator could not start: %s", mmsim_strerror(ret));
 		goto out_destroy_mm;
 	}
+	/* radix_tree_init: the page cache's xarray nodes, early in start_kernel as on Linux */
+	ret = page_cache_init(ms);
+	if (ret) {
+		err_set(err, ret, NULL, 0, 0, "the page cache could not start: %s", mmsim_strerror(ret));
+		goto out_teardown_slab;
+	}
 	vm_sysctl_init(ms, &m->desc);
 	INIT_LIST_HEAD(&m->tasks);
-	ret = vma_caches_init(ms);	/* vm_area_struct, mm_struct, maple_node */
+	ret = zero_page_init(ms);	/* empty_zero_page: the first page of the kernel's bss */
+	if (ret) {
+		err_set(err, ret, NULL, 0, 0, "the machine has no kernel bss for the zero page");
+		goto out_teardown_slab;
+	}
+	ret = vma_caches_init(ms);	/* vm_area_struct, mm_struct, maple_node, anon_vma ... */
 	if (ret) {
 		err_set(err, ret, NULL, 0, 0, "the VMA caches could not be created: %s",
 			mmsim_strerror(ret));

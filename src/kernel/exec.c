@@ -20,6 +20,7 @@
 #include "kernel/fork.h"
 #include "kernel/machine.h"
 #include "mm/kprofile.h"
+#include "mm/gup.h"
 #include "mm/mman.h"
 #include "mm/mmap.h"
 #include "mm/slab.h"
@@ -464,7 +465,16 @@ int create_elf_tables(struct linux_binprm *bprm, uint64_t phdr_addr, uint64_t ph
 	mm->arg_end = mm->arg_start + bprm->arg_bytes;
 	mm->env_start = mm->arg_end;
 	mm->env_end = mm->env_start + bprm->env_bytes;
-	return 0;
+	/*
+	 * The strings (copy_strings -> get_arg_page, FOLL_WRITE) and the tables (copy_to_user)
+	 * are written from the top of the stack down to sp: every page of [sp, top) is faulted
+	 * in by a write, counted as the exec'ing task's faults (mm_account_fault counts GUP
+	 * faults too). Linux writes the strings at a temporary place and moves the pages with
+	 * the VMA (setup_arg_pages -> move_page_tables), which adds no fault.
+	 */
+	int err = faultin_page_range(bprm->t, bprm->p & ~(page_size(bprm) - 1), bprm->vma->vm_end,
+				     true);
+	return err == -ENOMEM ? -ENOMEM : 0;
 }
 
 /* --- do_execve ------------------------------------------------------------------------------ */

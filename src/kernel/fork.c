@@ -2,9 +2,11 @@
  * Address-space objects and process creation (Linux: kernel/fork.c mm_alloc, mm_init,
  * mmput, __mmdrop, dup_mm, dup_mmap, dup_fd (fs/file.c), copy_process, kernel_clone).
  *
- * Page tables: copy_page_range (mm/memory.c) shares private anonymous pages copy-on-write;
- * shared anonymous and file pages are a later slice of issue 5. Leaves out: anon_vma_fork (anon_vma stays NULL until the fault issue), threads' signal
- * and sighand sharing beyond the flag checks, namespaces, cgroups, credentials.
+ * Page tables: each copied VMA gets its anon_vma chain (anon_vma_fork, mm/rmap.c), and
+ * copy_page_range (mm/memory.c) copies the PTEs of VMAs that have an anon_vma: anonymous
+ * pages become copy-on-write, file and shmem pages are shared; the other VMAs' pages are
+ * faulted in again by the child, as Linux does. Leaves out: threads' signal and sighand
+ * sharing beyond the flag checks, namespaces, cgroups, credentials.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "kernel/sched.h"
 #include "mm/memory.h"
 #include "mm/mmap.h"
+#include "mm/rmap.h"
 #include "mm/slab.h"
 #include "mm/vma.h"
 
@@ -98,15 +101,20 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			return err;
 		tmp->vm_mm = mm;
 		/* VM_WIPEONFORK: a clean slate, no anon_vma (its pages are not copied) */
-		if (tmp->vm_flags & VM_WIPEONFORK)
+		if (tmp->vm_flags & VM_WIPEONFORK) {
 			tmp->anon_vma = NULL;
+		} else if ((err = anon_vma_fork(tmp, mpnt))) {
+			tmp->anon_vma = NULL;
+			vm_area_free(tmp);
+			return err;
+		}
 		tmp->vm_flags &= ~VM_LOCKED_MASK;	/* locks are not inherited */
 		err = vma_link(mm, tmp);
 		if (err) {
 			vm_area_free(tmp);
 			return err;
 		}
-		/* copy_page_range (mm/memory.c): COW-share the private anonymous pages */
+		/* copy_page_range (mm/memory.c): COW-share the pages of VMAs with an anon_vma */
 		err = copy_page_range(tmp, mpnt);
 		if (err)
 			return err;

@@ -355,6 +355,10 @@ int mmsim_replay(mmsim_machine *m, const char *path, const char *text, size_t le
 	r.rd = rd;
 	for (;;) {
 		struct strace_event ev;
+		if (mmsim_stop_requested()) {
+			rc = err_set(err, -EINTR, r.file, 0, 0, "stopped by a signal");
+			break;
+		}
 		rc = strace_reader_next(rd, &ev, err);
 		if (rc <= 0)
 			break;

@@ -24,7 +24,9 @@
  */
 #include "kernel/syscall.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include "fs/fs.h"
 #include "kernel/exec.h"
@@ -32,6 +34,7 @@
 #include "kernel/machine.h"
 #include "kernel/sched.h"
 #include "mm/mman.h"
+#include "mm/pagemap.h"
 #include "mm/mmap.h"
 #include "util/error.h"
 
@@ -42,6 +45,7 @@ struct sc {
 	const struct sys_call *c;
 	struct mmsim_error *err;
 	int pid;
+	bool ignored;		/* the call turned out not to touch the model (a pipe's read) */
 };
 
 #define A(k) ((uint64_t)s->c->arg[k])
@@ -208,6 +212,108 @@ static int64_t sc_exit_call(struct sc *s)
 	return 0;
 }
 
+/* ---- the page cache's system calls: read, pread64, lseek, close, fadvise64 ------------- */
+
+/*
+ * The regular host file descriptor fd names (ensure_fd opened it from the -y path), or NULL:
+ * then the call does not concern the page cache (a pipe, a socket, a terminal) and is
+ * counted as ignored.
+ */
+static struct file *regular_file(struct sc *s, int64_t fd)
+{
+	struct files_struct *files = s->t->files;
+	struct file *f;
+
+	if (!files || fd < 0 || fd >= MMSIM_NR_OPEN || !s->c->fd_path[0] ||
+	    s->c->fd_path[0][0] != '/')
+		return NULL;
+	f = files->fd[fd];
+	if (!f || !f->f_inode || f->f_inode->i_shmem || !S_ISREG(f->f_inode->i_mode))
+		return NULL;
+	return f;
+}
+
+/* read(fd, buf, count): filemap_read at the file position, which moves on. */
+static int64_t sc_read(struct sc *s)
+{
+	struct file *f = regular_file(s, s->c->arg[0]);
+	int64_t n;
+
+	if (!f) {
+		s->ignored = true;
+		return 0;
+	}
+	n = filemap_read(f, (uint64_t)f->f_pos, A(2), NULL);
+	if (n > 0)
+		f->f_pos += n;
+	return n;
+}
+
+/* pread64(fd, buf, count, pos): the position is the call's; f_pos stays. */
+static int64_t sc_pread64(struct sc *s)
+{
+	struct file *f = regular_file(s, s->c->arg[0]);
+
+	if (!f) {
+		s->ignored = true;
+		return 0;
+	}
+	if (s->c->arg[3] < 0)
+		return -EINVAL;
+	return filemap_read(f, A(3), A(2), NULL);
+}
+
+/* lseek(fd, offset, whence): SEEK_SET, SEEK_CUR, SEEK_END move f_pos (generic_file_llseek). */
+static int64_t sc_lseek(struct sc *s)
+{
+	struct file *f = regular_file(s, s->c->arg[0]);
+	int64_t off = s->c->arg[1], pos;
+
+	if (!f) {
+		s->ignored = true;
+		return 0;
+	}
+	switch (s->c->arg[2]) {
+	case SEEK_SET: pos = off; break;
+	case SEEK_CUR: pos = f->f_pos + off; break;
+	case SEEK_END: pos = (int64_t)f->f_inode->i_size + off; break;
+	default:
+		s->ignored = true;	/* SEEK_DATA / SEEK_HOLE: not modelled */
+		return 0;
+	}
+	if (pos < 0)
+		return -EINVAL;
+	f->f_pos = pos;
+	return pos;
+}
+
+/* close(fd): the descriptor goes, so a later use opens the file afresh (f_pos 0). */
+static int64_t sc_close(struct sc *s)
+{
+	struct files_struct *files = s->t->files;
+	int64_t fd = s->c->arg[0];
+
+	if (!files || fd < 0 || fd >= MMSIM_NR_OPEN || !files->fd[fd]) {
+		s->ignored = true;
+		return 0;
+	}
+	fput(s->m->mm.fs, files->fd[fd]);
+	files->fd[fd] = NULL;
+	return 0;
+}
+
+/* fadvise64(fd, offset, len, advice): generic_fadvise (WILLNEED reads, DONTNEED drops ...). */
+static int64_t sc_fadvise64(struct sc *s)
+{
+	struct file *f = regular_file(s, s->c->arg[0]);
+
+	if (!f) {
+		s->ignored = true;
+		return 0;
+	}
+	return generic_fadvise(f, A(1), A(2), (int)s->c->arg[3]);
+}
+
 enum sc_flags {
 	SC_FDARG = 0x0f,	/* index + 1 of a descriptor argument (-y path), 0: none */
 	SC_CREATES = 0x10,	/* may run with no task: execve creates it */
@@ -238,6 +344,11 @@ static const struct sc_entry table[] = {
 	{ "mlockall", 1, 1, 0, sc_mlockall },
 	{ "munlockall", 0, 0, 0, sc_munlockall },
 	{ "msync", 3, 3, 0, sc_msync },
+	{ "read", 3, 3, 1, sc_read },
+	{ "pread64", 4, 4, 1, sc_pread64 },
+	{ "lseek", 3, 3, 1, sc_lseek },
+	{ "close", 1, 1, 0, sc_close },
+	{ "fadvise64", 4, 4, 1, sc_fadvise64 },
 	{ "mincore", 3, 3, 0, sc_mincore },
 	{ "prctl", 5, 5, 0, sc_prctl },
 	{ "prlimit64", 4, 4, 0, sc_rlimit },
@@ -258,8 +369,8 @@ static const struct sc_entry table[] = {
 static const char *const ignored[] = {
 	"arch_prctl", "set_tid_address", "set_robust_list", "get_robust_list", "rseq",
 	"wait4", "waitid", "kill", "tkill", "tgkill", "pidfd_open", "pidfd_send_signal",
-	"openat", "openat2", "open", "creat", "close", "close_range", "read", "write", "pread64",
-	"pwrite64", "readv", "writev", "lseek", "fstat", "stat", "lstat", "newfstatat", "statx",
+	"openat", "openat2", "open", "creat", "close_range", "write",
+	"pwrite64", "readv", "writev", "fstat", "stat", "lstat", "newfstatat", "statx",
 	"access", "faccessat", "faccessat2", "readlink", "readlinkat", "getdents64", "ioctl",
 	"fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "getcwd", "chdir", "fchdir", "umask",
 	"getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getpgrp",
@@ -302,21 +413,24 @@ const char *const *syscall_names(void)
 }
 
 /*
- * Make fd of t name the file at path (strace -y's annotation): nothing if it already does,
- * else open path read-only and put it there (dropping what was there). A file that cannot
- * be opened leaves the slot empty, so the call gets -EBADF as the model sees it; err says
- * why.
+ * Make fd of t name the file at path (strace -y's annotation): nothing if it already does
+ * (opened for writing when want_write), else open path and put it there (dropping what was
+ * there): read-write when the call needs it (a shared writable mmap, which the log shows
+ * succeeded, so the program had opened it O_RDWR), else read-only. Writes reach the host
+ * file only with file_writes=real (docs/page-cache.md). A file that cannot be opened leaves
+ * the slot empty, so the call gets -EBADF as the model sees it; err says why.
  */
-static void ensure_fd(struct sc *s, int64_t fd, const char *path)
+static void ensure_fd(struct sc *s, int64_t fd, const char *path, bool want_write)
 {
 	struct files_struct *files = s->t->files;
 	int oerr = 0;
 	if (!files || fd < 0 || fd >= MMSIM_NR_OPEN)
 		return;
 	struct file *cur = files->fd[fd];
-	if (cur && cur->f_inode && cur->f_inode->i_path && strcmp(cur->f_inode->i_path, path) == 0)
+	if (cur && cur->f_inode && cur->f_inode->i_path && strcmp(cur->f_inode->i_path, path) == 0 &&
+	    (!want_write || (cur->f_mode & FMODE_WRITE)))
 		return;
-	struct file *f = filp_open(s->m->mm.fs, path, 0 /* O_RDONLY */, &oerr);
+	struct file *f = filp_open(s->m->mm.fs, path, want_write ? O_RDWR : O_RDONLY, &oerr);
 	if (cur) {
 		files->fd[fd] = NULL;
 		fput(s->m->mm.fs, cur);
@@ -369,8 +483,13 @@ int syscall_dispatch(struct mmsim_machine *m, int pid, const struct sys_call *c,
 	    e->fn != sc_exit_call && e->fn != sc_rlimit)
 		return err_set(err, -ESRCH, NULL, 0, 0, "pid %d has no address space", pid);
 	unsigned int fdarg = e->flags & SC_FDARG;
-	if (fdarg && c->fd_path[fdarg - 1] && c->arg[fdarg - 1] >= 0)
-		ensure_fd(&s, c->arg[fdarg - 1], c->fd_path[fdarg - 1]);
+	if (fdarg && c->fd_path[fdarg - 1] && c->arg[fdarg - 1] >= 0) {
+		/* mmap(addr, len, prot, flags, fd, off): shared and writable needs FMODE_WRITE */
+		bool want_write = (e->fn == sc_mmap || e->fn == sc_mmap2) && c->nargs >= 4 &&
+				  (c->arg[3] & MAP_SHARED) && (c->arg[2] & PROT_WRITE);
+
+		ensure_fd(&s, c->arg[fdarg - 1], c->fd_path[fdarg - 1], want_write);
+	}
 	if (e->flags & SC_FORK) {
 		uint64_t flags = CSIGNAL & 17;	/* fork(): SIGCHLD */
 		if (strcmp(e->name, "vfork") == 0)
@@ -382,6 +501,6 @@ int syscall_dispatch(struct mmsim_machine *m, int pid, const struct sys_call *c,
 	} else {
 		*ret = e->fn(&s);
 	}
-	*disp = SYS_HANDLED;
+	*disp = s.ignored ? SYS_IGNORED : SYS_HANDLED;
 	return 0;
 }

@@ -14,7 +14,9 @@
 #include <string.h>
 #include "fs/fs.h"
 #include "kernel/sched.h"
+#include "mm/gup.h"
 #include "mm/mman.h"
+#include "mm/pagemap.h"
 #include "mm/mmap.h"
 #include "mm/memory.h"
 #include "mm/mmap_internal.h"
@@ -89,7 +91,18 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		record_advice(vma, b);
 		return 0;
 	case MADV_WILLNEED:
+		/*
+		 * madvise_willneed: a file mapping's range is read ahead into the page cache
+		 * (vfs_fadvise WILLNEED); anonymous and shmem memory would be swapped in, and
+		 * nothing is swapped out before issue 6
+		 */
 		record_advice(vma, b);
+		if (vma->vm_file && !file_is_shmem(vma->vm_file)) {
+			uint64_t offset = (start - vma->vm_start) +
+					  (vma->vm_pgoff << mm->ms->page_shift);
+
+			generic_fadvise(vma->vm_file, offset, end - start, 3 /* POSIX_FADV_WILLNEED */);
+		}
 		return 0;
 	case MADV_COLD:
 	case MADV_PAGEOUT:
@@ -110,11 +123,10 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		if (b == MADV_FREE && !vma_is_anonymous(vma))
 			return -EINVAL;
 		record_advice(vma, b);
-		/* madvise_dontneed_single_vma -> zap_page_range_single (issue 5, anonymous pages);
-		   MADV_FREE's lazy free needs the LRU (a later slice): recorded only */
-		if (b != MADV_FREE)
-			return zap_page_range(mm, start, end);
-		return 0;
+		/* madvise_free_single_vma / madvise_dontneed_single_vma -> zap_page_range_single */
+		if (b == MADV_FREE)
+			return madvise_free_range(vma, start, end);
+		return zap_page_range(mm, start, end);
 	case MADV_COLLAPSE:
 		return -EINVAL;		/* no page to collapse before the fault issue */
 	case MADV_GUARD_INSTALL:
@@ -225,20 +237,9 @@ static int madvise_walk(struct mm_struct *mm, uint64_t start, uint64_t end, int6
 }
 
 /* madvise_populate: every page faulted in; holes -ENOMEM, no access -EFAULT (as GUP says). */
-static int madvise_populate(struct mm_struct *mm, uint64_t start, uint64_t end, bool write)
+static int madvise_populate(struct task_struct *t, uint64_t start, uint64_t end, bool write)
 {
-	while (start < end) {
-		struct vm_area_struct *vma = vma_lookup(mm, start);
-		if (!vma)
-			return -ENOMEM;
-		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
-			return -EFAULT;
-		if (write ? !(vma->vm_flags & VM_WRITE) : !(vma->vm_flags & VM_READ))
-			return -EFAULT;
-		record_advice(vma, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
-		start = vma->vm_end;
-	}
-	return 0;
+	return faultin_page_range(t, start, end, write);
 }
 
 static int do_madvise(struct task_struct *t, uint64_t start, uint64_t len_in, int64_t b)
@@ -258,7 +259,7 @@ static int do_madvise(struct task_struct *t, uint64_t start, uint64_t len_in, in
 	if (end == start)
 		return 0;
 	if (b == MADV_POPULATE_READ || b == MADV_POPULATE_WRITE)
-		return madvise_populate(mm, start, end, b == MADV_POPULATE_WRITE);
+		return madvise_populate(t, start, end, b == MADV_POPULATE_WRITE);
 	return madvise_walk(mm, start, end, b, NULL);
 }
 

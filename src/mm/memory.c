@@ -19,18 +19,22 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hw/mmu.h"
 #include "kernel/sched.h"
+#include "fs/fs.h"
+#include "mm/folio.h"
+#include "mm/huge_memory.h"
 #include "mm/memblock.h"
 #include "mm/memory.h"
 #include "mm/page_alloc.h"
+#include "mm/pagemap.h"
+#include "mm/rmap.h"
+#include "mm/vma.h"
 #include "mm/vmstat.h"
 #include "util/error.h"
-
-/* Linux 6.18: PG_anon_exclusive is an alias of PG_owner_2 (include/linux/page-flags.h). */
-#define PG_anon_exclusive PG_owner_2
 
 /* ---- the zero page ------------------------------------------------------------------------ */
 
@@ -40,7 +44,8 @@
  * reserved. It is PG_reserved, outside the buddy allocator, never written (RAM reads as zero
  * until written) and never freed.
  */
-uint64_t zero_pfn(const struct mm_sys *ms)
+/* Find it in memblock (once: zero_page_init caches it in ms->zero_pfn). */
+static uint64_t find_zero_pfn(const struct mm_sys *ms)
 {
 	const struct memblock_type *r = &ms->memblock.reserved;
 
@@ -51,17 +56,23 @@ uint64_t zero_pfn(const struct mm_sys *ms)
 	return 0;
 }
 
+uint64_t zero_pfn(const struct mm_sys *ms)
+{
+	return ms->zero_pfn ? ms->zero_pfn : find_zero_pfn(ms);
+}
+
 int zero_page_init(struct mm_sys *ms)
 {
-	uint64_t pfn = zero_pfn(ms);
+	uint64_t pfn = find_zero_pfn(ms);
 	struct page *p = pfn ? pfn_to_page(ms, pfn) : NULL;
 
 	if (!p || !page_test(p, PG_reserved))
 		return -ENOMEM;
+	ms->zero_pfn = pfn;
 	return 0;
 }
 
-static bool is_zero_pfn(const struct mm_sys *ms, uint64_t pfn)
+bool is_zero_pfn(const struct mm_sys *ms, uint64_t pfn)
 {
 	return pfn == zero_pfn(ms);
 }
@@ -133,7 +144,7 @@ static bool is_arm64(const struct mm_struct *mm)
 }
 
 /* pte_mkwrite(pte_mkdirty()): writable and dirty (arm64: DBM with AP[2] clear) */
-static uint32_t prot_mkwrite(const struct mm_struct *mm, uint32_t prot)
+uint32_t prot_mkwrite(const struct mm_struct *mm, uint32_t prot)
 {
 	prot |= PTE_WRITE | PTE_DIRTY;
 	if (is_arm64(mm))
@@ -147,7 +158,7 @@ static uint32_t prot_mkwrite(const struct mm_struct *mm, uint32_t prot)
  * moves that into the software dirty bit 55, which pgtable_protect keeps for entries it
  * rewrites, but a new entry written by pgtable_map (the child's in fork) starts clean here.
  */
-static uint32_t prot_wrprotect(const struct mm_struct *mm, uint32_t prot)
+uint32_t prot_wrprotect(const struct mm_struct *mm, uint32_t prot)
 {
 	prot &= ~PTE_WRITE;
 	if (is_arm64(mm))
@@ -156,7 +167,7 @@ static uint32_t prot_wrprotect(const struct mm_struct *mm, uint32_t prot)
 }
 
 /* Rewrite the present leaf at entry_pa (level) to map pa with prot (set_pte_at). */
-static int set_pte(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot)
+int set_pte(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot)
 {
 	const struct pt_format *f = mm->pgd.fmt;
 	struct pte_desc d = { .kind = PTE_KIND_LEAF, .prot = prot, .pa = pa };
@@ -172,19 +183,13 @@ static int set_pte(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t 
 	return 0;
 }
 
-static void add_mm_counter(struct mm_struct *mm, int member, int64_t v)
-{
-	mm->rss_stat[member] += v;
-}
-
 static uint64_t get_mm_rss(const struct mm_struct *mm)
 {
 	return (uint64_t)(mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES] +
 			  mm->rss_stat[MM_SHMEMPAGES]);
 }
 
-/* update_hiwater_rss (include/linux/mm.h): called before RSS can drop */
-static void update_hiwater_rss(struct mm_struct *mm)
+void update_hiwater_rss(struct mm_struct *mm)
 {
 	uint64_t rss = get_mm_rss(mm);
 
@@ -192,62 +197,128 @@ static void update_hiwater_rss(struct mm_struct *mm)
 		mm->hiwater_rss = rss;
 }
 
-/* Drop one mapping of an anonymous page (folio_remove_rmap_pte + folio_put). */
-static void put_anon_page(struct mm_struct *mm, struct page *p)
+/* ---- pages and folios --------------------------------------------------------------------- */
+
+/* The page a leaf maps, or NULL for the zero pages (vm_normal_page: special PFNs). */
+static struct page *vm_normal_page(struct mm_sys *ms, uint64_t pfn)
 {
-	p->mapcount--;
-	if (--p->refcount == 0) {
-		/* free_pages_prepare clears the page's mm state; __free_pages drops the last ref */
-		p->refcount = 1;
-		p->flags &= ~((1ull << PG_anon) | (1ull << PG_anon_exclusive) | (1ull << PG_swapbacked) |
-			      (1ull << PG_dirty) | (1ull << PG_uptodate));
-		p->mapcount = -1;
-		__free_pages(mm->ms, cpu_of(mm), p, 0);
-	}
+	if (is_zero_pfn(ms, pfn) || (ms->huge_zero_pfn && pfn == ms->huge_zero_pfn))
+		return NULL;
+	return pfn_to_page(ms, pfn);
 }
 
-/* A new anonymous page: zeroed, PG_anon, mapped once (vma_alloc_zeroed_movable_folio). */
-static struct page *alloc_anon_page(struct mm_struct *mm)
+/* mm_counter (include/linux/mm.h): which RSS counter a folio's mappings count in. */
+static int mm_counter(const struct page *folio)
+{
+	return folio_test_anon(folio) ? MM_ANONPAGES : mm_counter_file(folio);
+}
+
+/* A new order-0 anonymous folio (folio_prealloc / vma_alloc_zeroed_movable_folio). */
+static struct page *alloc_anon_folio(struct mm_struct *mm, bool zero)
 {
 	int err = 0;
-	struct page *p = alloc_pages(mm->ms, cpu_of(mm), MMSIM_GFP_HIGHUSER_MOVABLE | MMSIM_GFP_ZERO,
-				     0, &err);
 
-	if (!p)
-		return NULL;
-	page_set(p, PG_anon);
-	page_set(p, PG_swapbacked);
-	page_set(p, PG_uptodate);
-	page_set(p, PG_anon_exclusive);
-	p->mapcount = 0;
-	return p;
+	return alloc_pages(mm->ms, cpu_of(mm),
+			   MMSIM_GFP_HIGHUSER_MOVABLE | (zero ? MMSIM_GFP_ZERO : 0), 0, &err);
 }
 
-/* Undo alloc_anon_page when the PTE could not be written. */
-static void free_anon_page(struct mm_struct *mm, struct page *p)
-{
-	p->mapcount = 1;	/* put_anon_page takes the mapping and the reference away */
-	put_anon_page(mm, p);
-}
-
-/* ---- the fault paths ---------------------------------------------------------------------- */
-
-/* do_anonymous_page: a missing PTE in a private anonymous VMA. */
-static vm_fault_t do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, unsigned int flags)
+/* Remove one PTE mapping of page (zap_present_folio_ptes for one page). */
+static void zap_present_page(struct vm_area_struct *vma, struct page *page, uint32_t prot)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct page *folio = page_folio(page);
+
+	/* the hardware dirty bit of a file page moves to the folio before the PTE goes */
+	if (!folio_test_anon(folio) && (prot & PTE_DIRTY))
+		folio_mark_dirty(folio);
+	folio_remove_rmap_ptes(folio, page, 1, vma);
+	add_mm_counter(mm, mm_counter(folio), -1);
+	folio_put(mm->ms, cpu_of(mm), folio);
+}
+
+/* ---- mapping pages ------------------------------------------------------------------------ */
+
+bool pte_none_at(struct mm_struct *mm, uint64_t addr)
+{
+	struct pte_desc d;
+	uint64_t entry_pa;
+	int level;
+
+	if (pgtable_lookup(&mm->pgd, addr, &d, &level, &entry_pa))
+		return false;
+	/* a missing table, or an entry that is zero (not a software value such as swap) */
+	return d.kind != PTE_KIND_LEAF && pgtable_read_entry(&mm->pgd, entry_pa) == 0;
+}
+
+int set_pte_range(struct vm_fault *vmf, struct page *folio, struct page *page, unsigned int nr,
+		  uint64_t addr, bool prefault)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
 	struct mm_sys *ms = mm->ms;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	uint32_t prot = (uint32_t)vma->vm_page_prot;
+	int err;
+
+	/* arch_wants_old_prefaulted_pte: arm64 with hardware AF maps fault-around pages old */
+	if (prefault && is_arm64(mm))
+		prot &= ~PTE_ACCESSED;
+	if (write)
+		prot = (vma->vm_flags & VM_WRITE) ? prot_mkwrite(mm, prot) : prot | PTE_DIRTY;
+	err = pgtable_map(&mm->pgd, addr, page_to_pfn(ms, page) << ms->page_shift,
+			  (uint64_t)nr << ms->page_shift, ms->page_shift, prot, 0);
+	if (err)
+		return err;
+	if (write && !(vma->vm_flags & VM_SHARED))
+		folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
+	else
+		folio_add_file_rmap_ptes(folio, page, nr, vma);
+	return 0;
+}
+
+/*
+ * finish_fault: map the page ->fault found (or do_cow_fault's copy) at vmf->address. The
+ * reference ->fault took becomes the mapping's. VM_FAULT_NOPAGE when a PTE is there already.
+ */
+static vm_fault_t finish_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct page *page = vmf->cow_page ? vmf->cow_page : vmf->page;
+	struct page *folio = page_folio(page);
+	int err;
+
+	if (!pte_none_at(mm, vmf->address))
+		return VM_FAULT_NOPAGE;
+	err = set_pte_range(vmf, folio, page, 1, vmf->address, false);
+	if (err)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	add_mm_counter(mm, vmf->cow_page ? MM_ANONPAGES : mm_counter_file(folio), 1);
+	return 0;
+}
+
+/* ---- anonymous faults ----------------------------------------------------------------------- */
+
+/* do_anonymous_page: a missing PTE in a private anonymous VMA. */
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct mm_sys *ms = mm->ms;
+	uint64_t addr = vmf->address;
 	uint32_t prot = (uint32_t)vma->vm_page_prot;
 	struct page *p;
 	int err;
 
-	if (!(flags & FAULT_FLAG_WRITE)) {
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* the zero page, pte_mkspecial, read-only whatever vm_page_prot says */
 		err = pgtable_map(&mm->pgd, addr, zero_pfn(ms) << ms->page_shift, ms->page_size,
 				  ms->page_shift, prot_wrprotect(mm, prot), 0);
 		return err == -ENOMEM ? VM_FAULT_OOM : err ? VM_FAULT_SIGBUS : 0;
 	}
-	p = alloc_anon_page(mm);
+	/* vmf_anon_prepare: the VMA needs its anon_vma before its first anonymous page */
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	p = alloc_anon_folio(mm, true);
 	if (!p)
 		return VM_FAULT_OOM;
 	if (vma->vm_flags & VM_WRITE)
@@ -255,98 +326,308 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma, uint64_t addr, u
 	err = pgtable_map(&mm->pgd, addr, page_to_pfn(ms, p) << ms->page_shift, ms->page_size,
 			  ms->page_shift, prot, 0);
 	if (err) {
-		free_anon_page(mm, p);
+		folio_put(ms, cpu_of(mm), p);
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	}
+	folio_add_new_anon_rmap(p, vma, addr, RMAP_EXCLUSIVE);
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	return 0;
 }
 
-/* wp_page_reuse: the page is ours alone; make the PTE writable and dirty. */
-static vm_fault_t wp_page_reuse(struct vm_area_struct *vma, uint64_t addr, uint64_t entry_pa,
-				int level, const struct pte_desc *d, struct page *p)
+/* wp_page_reuse: the page may be written in place; make the PTE writable and dirty. */
+static vm_fault_t wp_page_reuse(struct vm_fault *vmf)
 {
-	struct mm_struct *mm = vma->vm_mm;
+	struct mm_struct *mm = vmf->vma->vm_mm;
 
-	page_set(p, PG_anon_exclusive);
-	if (set_pte(mm, entry_pa, level, d->pa, prot_mkwrite(mm, d->prot | PTE_ACCESSED)))
+	if (set_pte(mm, vmf->entry_pa, vmf->level, vmf->orig.pa,
+		    prot_mkwrite(mm, vmf->orig.prot | PTE_ACCESSED)))
 		return VM_FAULT_SIGBUS;
 	/* a TLB entry may still say read-only: Linux relies on the spurious-fault path;
 	   the model flushes so the retry walks */
-	flush_tlb_page(mm, addr);
+	flush_tlb_page(mm, vmf->address);
+	count_vm_events(mm->ms, PGREUSE, 1);
 	return 0;
 }
 
-/* wp_page_copy: a new page (zeroed for the zero page, else a copy) replaces the old one. */
-static vm_fault_t wp_page_copy(struct vm_area_struct *vma, uint64_t addr, uint64_t entry_pa,
-			       int level, struct page *old)
+/*
+ * wp_page_copy: a new anonymous page (zeroed for the zero page, else a copy of old, which
+ * may be an anonymous or a file page) replaces the old mapping.
+ */
+static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 {
+	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
 	struct mm_sys *ms = mm->ms;
-	struct page *p = alloc_anon_page(mm);
+	struct page *p;
 	uint32_t prot;
 
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	p = alloc_anon_folio(mm, !old);
 	if (!p)
 		return VM_FAULT_OOM;
 	if (old)
 		memcpy(page_address(ms, p), page_address(ms, old), ms->page_size);
 	prot = prot_mkwrite(mm, (uint32_t)vma->vm_page_prot);
 	/* ptep_clear_flush, then set_pte_at */
-	if (set_pte(mm, entry_pa, level, page_to_pfn(ms, p) << ms->page_shift, prot)) {
-		free_anon_page(mm, p);
+	if (set_pte(mm, vmf->entry_pa, vmf->level, page_to_pfn(ms, p) << ms->page_shift, prot)) {
+		folio_put(ms, cpu_of(mm), p);
 		return VM_FAULT_SIGBUS;
 	}
-	flush_tlb_page(mm, addr);
-	if (old)
-		put_anon_page(mm, old);
-	else
+	flush_tlb_page(mm, vmf->address);
+	folio_add_new_anon_rmap(p, vma, vmf->address, RMAP_EXCLUSIVE);
+	if (!old) {
 		add_mm_counter(mm, MM_ANONPAGES, 1);	/* the zero page was not counted */
+		return 0;
+	}
+	struct page *of = page_folio(old);
+
+	if (!folio_test_anon(of)) {
+		add_mm_counter(mm, mm_counter_file(of), -1);
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+	}
+	folio_remove_rmap_ptes(of, old, 1, vma);
+	folio_put(ms, cpu_of(mm), of);
 	return 0;
 }
 
-/* do_wp_page: a store to a present read-only PTE of a writable private VMA. */
-static vm_fault_t do_wp_page(struct vm_area_struct *vma, uint64_t addr, uint64_t entry_pa,
-			     int level, const struct pte_desc *d)
+/* wp_page_shared: a write to a shared file page mapped read-only for dirty tracking. */
+static vm_fault_t wp_page_shared(struct vm_fault *vmf, struct page *folio)
 {
-	struct mm_sys *ms = vma->vm_mm->ms;
-	uint64_t pfn = d->pa >> ms->page_shift;
-	struct page *p;
+	vm_fault_t ret = wp_page_reuse(vmf);
 
-	if (is_zero_pfn(ms, pfn))
-		return wp_page_copy(vma, addr, entry_pa, level, NULL);
-	p = pfn_to_page(ms, pfn);
-	if (!p || !page_test(p, PG_anon))
-		return VM_FAULT_MMSIM_NOSYS;
-	/* PageAnonExclusive, or wp_can_reuse_anon_folio: no other mapping or reference */
-	if (page_test(p, PG_anon_exclusive) || (p->mapcount == 0 && p->refcount == 1))
-		return wp_page_reuse(vma, addr, entry_pa, level, d, p);
-	return wp_page_copy(vma, addr, entry_pa, level, p);
+	/* do_page_mkwrite / fault_dirty_shared_page: the folio is dirty from now */
+	if (!ret)
+		folio_mark_dirty(folio);
+	return ret;
 }
 
-/* handle_pte_fault for the anonymous paths. */
-static vm_fault_t handle_pte_fault(struct vm_area_struct *vma, uint64_t addr, unsigned int flags)
+/* do_wp_page: a store to a present read-only PTE of a VMA that may be written. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
 {
-	struct mm_struct *mm = vma->vm_mm;
-	struct pte_desc d;
-	uint64_t entry_pa;
-	int level;
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_sys *ms = vma->vm_mm->ms;
+	uint64_t pfn = vmf->orig.pa >> ms->page_shift;
+	struct page *page = vm_normal_page(ms, pfn), *folio;
 
-	if (pgtable_lookup(&mm->pgd, addr, &d, &level, &entry_pa))
+	if (!page) {
+		if (!is_zero_pfn(ms, pfn))
+			return VM_FAULT_MMSIM_NOSYS;	/* a raw PFN mapping */
+		return wp_page_copy(vmf, NULL);
+	}
+	folio = page_folio(page);
+	/*
+	 * PageAnonExclusive, or wp_can_reuse_anon_folio: a small folio nobody else maps or
+	 * holds (every mapping holds one reference)
+	 */
+	if (folio_test_anon(folio) &&
+	    (page_test(page, PG_anon_exclusive) ||
+	     (!folio_test_large(folio) && folio_ref_count(folio) == 1 && folio->mapcount == 0))) {
+		page_set(page, PG_anon_exclusive);
+		return wp_page_reuse(vmf);
+	}
+	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
+		return wp_page_shared(vmf, folio);
+	return wp_page_copy(vmf, page);
+}
+
+/* ---- file and shmem faults ------------------------------------------------------------------ */
+
+/* __do_fault: the VMA's ->fault (shmem_fault or filemap_fault). */
+static vm_fault_t __do_fault(struct vm_fault *vmf)
+{
+	struct file *f = vmf->vma->vm_file;
+
+	return file_is_shmem(f) ? shmem_fault(vmf) : filemap_fault(vmf);
+}
+
+/* PTRS_PER_PTE of mm's format */
+static uint64_t ptrs_per_pte(const struct mm_struct *mm)
+{
+	const struct pt_format *f = mm->pgd.fmt;
+
+	return 1ull << f->level[f->nr_levels - 1].bits;
+}
+
+/*
+ * do_fault_around: map the cached pages of the fault_around_bytes-aligned window around
+ * the fault, clipped to the VMA and to the page table the fault's PTE is in:
+ *
+ *      |<------------- one PTE table (PTRS_PER_PTE pages) ------------->|
+ *      |      |<-- fault_around_bytes -->|                              |
+ *      |      from_pte   x (fault)       to_pte                         |
+ */
+static vm_fault_t do_fault_around(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned int shift = mm->ms->page_shift;
+	uint64_t nr_pages = mm->ms->fault_around_bytes >> shift;
+	uint64_t ptrs = ptrs_per_pte(mm);
+	uint64_t pte_off = (vmf->address >> shift) & (ptrs - 1);
+	uint64_t vma_off = vmf->pgoff - vma->vm_pgoff;
+	uint64_t vma_pages = (vma->vm_end - vma->vm_start) >> shift;
+	uint64_t from_pte, to_pte, lo;
+
+	from_pte = pte_off & ~(nr_pages - 1);
+	lo = pte_off - (pte_off < vma_off ? pte_off : vma_off);
+	if (lo > from_pte)
+		from_pte = lo;
+	to_pte = from_pte + nr_pages;
+	if (to_pte > ptrs)
+		to_pte = ptrs;
+	if (to_pte > pte_off + vma_pages - vma_off)
+		to_pte = pte_off + vma_pages - vma_off;
+	return filemap_map_pages(vmf, vmf->pgoff + from_pte - pte_off,
+				 vmf->pgoff + to_pte - 1 - pte_off);
+}
+
+/* do_read_fault: fault-around first; if the page was not cached, ->fault reads it. */
+static vm_fault_t do_read_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	vm_fault_t ret;
+
+	/* should_fault_around: more than one page of window */
+	if ((mm->ms->fault_around_bytes >> mm->ms->page_shift) > 1) {
+		ret = do_fault_around(vmf);
+		if (ret)
+			return ret;
+	}
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	ret |= finish_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		folio_put(mm->ms, cpu_of(mm), page_folio(vmf->page));
+	return ret;
+}
+
+/* do_cow_fault: a write to a private file mapping's missing page: copy it into a new
+   anonymous page. */
+static vm_fault_t do_cow_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct mm_sys *ms = mm->ms;
+	vm_fault_t ret;
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	vmf->cow_page = alloc_anon_folio(mm, false);
+	if (!vmf->cow_page)
+		return VM_FAULT_OOM;
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		goto out_free_cow;
+	memcpy(page_address(ms, vmf->cow_page), page_address(ms, vmf->page), ms->page_size);
+	ret |= finish_fault(vmf);
+	/* the file page's reference from ->fault is not a mapping's */
+	folio_put(ms, cpu_of(mm), page_folio(vmf->page));
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		goto out_free_cow;
+	return ret;
+
+out_free_cow:
+	folio_put(ms, cpu_of(mm), vmf->cow_page);
+	vmf->cow_page = NULL;
+	return ret;
+}
+
+/* do_shared_fault: a write to a shared mapping's missing page dirties the cache page. */
+static vm_fault_t do_shared_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct page *folio;
+	vm_fault_t ret;
+
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	folio = page_folio(vmf->page);
+	ret |= finish_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
+		folio_put(mm->ms, cpu_of(mm), folio);
+		return ret;
+	}
+	/* do_page_mkwrite + fault_dirty_shared_page */
+	folio_mark_dirty(folio);
+	return ret;
+}
+
+/* do_fault: the missing PTE of a file or shmem VMA. */
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	vmf->pgoff = linear_page_index(vma, vmf->address);
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		return do_read_fault(vmf);
+	if (!(vma->vm_flags & VM_SHARED))
+		return do_cow_fault(vmf);
+	return do_shared_fault(vmf);
+}
+
+/*
+ * __handle_mm_fault's PMD level, with the entry lookup found in vmf->orig at vmf->level (above
+ * the PTEs): an empty PMD where THP may be used gets a huge page (create_huge_pmd); a huge PMD
+ * is written (wp_huge_pmd) or touched (huge_pmd_set_accessed). VM_FAULT_FALLBACK: the PTEs.
+ */
+static vm_fault_t handle_huge_pmd_fault(struct vm_fault *vmf)
+{
+	int pl = huge_pmd_level(vmf->vma->vm_mm);
+
+	if (pl < 0)
+		return VM_FAULT_FALLBACK;
+	if (vmf->orig.kind != PTE_KIND_LEAF) {
+		if (vmf->level > pl || !thp_vma_allowable(vmf->vma, vmf->address))
+			return VM_FAULT_FALLBACK;
+		return do_huge_pmd_anonymous_page(vmf);
+	}
+	if (vmf->level != pl)
+		return VM_FAULT_FALLBACK;
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vmf->orig.prot & PTE_WRITE))
+		return do_huge_pmd_wp_page(vmf);
+	return huge_pmd_set_accessed(vmf);
+}
+
+/* handle_pte_fault: what the PTE (or its absence) says decides the path. */
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (pgtable_lookup(&mm->pgd, vmf->address, &vmf->orig, &vmf->level, &vmf->entry_pa))
 		return VM_FAULT_SIGBUS;
-	if (d.kind != PTE_KIND_LEAF)
-		return do_anonymous_page(vma, addr, flags);
-	if (level != mm->pgd.fmt->nr_levels - 1)
-		return VM_FAULT_MMSIM_NOSYS;	/* a huge leaf: THP is a later slice */
-	if ((flags & FAULT_FLAG_WRITE) && !(d.prot & PTE_WRITE))
-		return do_wp_page(vma, addr, entry_pa, level, &d);
+	if (vmf->level < mm->pgd.fmt->nr_levels - 1) {
+		/* no PTE table: the PMD level decides first (THP, mm/huge_memory.c) */
+		vm_fault_t ret = handle_huge_pmd_fault(vmf);
+
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+		/* a huge PMD was split: the PTEs now decide */
+		if (vmf->orig.kind == PTE_KIND_LEAF &&
+		    pgtable_lookup(&mm->pgd, vmf->address, &vmf->orig, &vmf->level, &vmf->entry_pa))
+			return VM_FAULT_SIGBUS;
+	}
+	if (vmf->orig.kind != PTE_KIND_LEAF) {
+		if (!vma->vm_file)
+			return do_anonymous_page(vmf);
+		return do_fault(vmf);
+	}
+	if (vmf->level != mm->pgd.fmt->nr_levels - 1)
+		return VM_FAULT_MMSIM_NOSYS;	/* a PUD leaf: not modelled */
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !(vmf->orig.prot & PTE_WRITE))
+		return do_wp_page(vmf);
 	/*
 	 * The entry allows the access: an arm64 access-flag fault (AF = 0 without hardware AF
 	 * management) or a stale TLB entry. Linux: pte_mkyoung (+ pte_mkdirty on a write) and
 	 * ptep_set_access_flags, then flush what the TLB held.
 	 */
-	if (!(d.prot & PTE_ACCESSED) && set_pte(mm, entry_pa, level, d.pa, d.prot | PTE_ACCESSED))
+	if (!(vmf->orig.prot & PTE_ACCESSED) &&
+	    set_pte(mm, vmf->entry_pa, vmf->level, vmf->orig.pa, vmf->orig.prot | PTE_ACCESSED))
 		return VM_FAULT_SIGBUS;
-	flush_tlb_page(mm, addr);
+	flush_tlb_page(mm, vmf->address);
 	return 0;
 }
 
@@ -361,9 +642,9 @@ static void mm_account_fault(struct mm_struct *mm, struct task_struct *t, unsign
 		return;
 	if (!t)
 		return;
+	/* PGMAJFAULT itself is counted where the I/O happens (filemap_fault, swap-in) */
 	if ((ret & VM_FAULT_MAJOR) || (flags & FAULT_FLAG_TRIED)) {
 		t->maj_flt++;
-		count_vm_events(mm->ms, PGMAJFAULT, 1);
 	} else {
 		t->min_flt++;
 	}
@@ -373,17 +654,23 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, unsigne
 			   struct task_struct *t)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct vm_fault vmf = {
+		.vma = vma,
+		.real_address = address,
+		.address = address & ~(mm->ms->page_size - 1),
+		.flags = flags,
+		.task = t,
+	};
 	vm_fault_t ret;
 
-	address &= ~(mm->ms->page_size - 1);
+	vmf.pgoff = linear_page_index(vma, vmf.address);
 	/* arch_vma_access_permitted / sanitize_fault_flags: the VMA must allow the access */
 	if ((flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_WRITE))
 		ret = VM_FAULT_SIGSEGV;
-	else if (vma->vm_file || (vma->vm_flags & (VM_SHARED | VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB)) ||
-		 vma->vm_ops)
-		ret = VM_FAULT_MMSIM_NOSYS;	/* file, shared, special: later slices */
+	else if ((vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP | VM_HUGETLB)) || vma->vm_ops)
+		ret = VM_FAULT_MMSIM_NOSYS;	/* special mappings, hugetlbfs: not modelled */
 	else
-		ret = handle_pte_fault(vma, address, flags);
+		ret = handle_pte_fault(&vmf);
 	mm_account_fault(mm, t, flags, ret);
 	return ret;
 }
@@ -401,15 +688,13 @@ static int walk_one(const struct pgtable_visit *v, void *arg)
 	struct walk_ctx *w = arg;
 	struct mm_sys *ms = w->mm->ms;
 	uint64_t pfn;
+	struct page *page;
 
 	if (v->desc.kind != PTE_KIND_LEAF)
 		return 0;
-	if (v->size != ms->page_size)
-		return -EINVAL;		/* huge leaves are a later slice */
 	pfn = v->desc.pa >> ms->page_shift;
-	if (is_zero_pfn(ms, pfn))
-		return w->fn(v->va, v->desc.prot, NULL, true, w->arg);
-	return w->fn(v->va, v->desc.prot, pfn_to_page(ms, pfn), false, w->arg);
+	page = vm_normal_page(ms, pfn);
+	return w->fn(v->va, v->size, v->desc.prot, page, !page, w->arg);
 }
 
 int mm_walk_ptes(struct mm_struct *mm, uint64_t start, uint64_t end, mm_pte_fn fn, void *arg)
@@ -425,22 +710,10 @@ int mm_walk_ptes(struct mm_struct *mm, uint64_t start, uint64_t end, mm_pte_fn f
 
 struct copy_ctx {
 	struct vm_area_struct *dst, *src;
-	int err;
-	bool any_anon;
 };
 
-static int find_anon(uint64_t va, uint64_t prot, struct page *p, bool zero, void *arg)
-{
-	(void)va; (void)prot; (void)zero;
-	if (p && page_test(p, PG_anon)) {
-		((struct copy_ctx *)arg)->any_anon = true;
-		return 1;
-	}
-	return 0;
-}
-
 /* copy_present_pte: share the page, write-protect both PTEs when it is a private COW page. */
-static int copy_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void *arg)
+static int copy_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero, void *arg)
 {
 	struct copy_ctx *c = arg;
 	struct mm_struct *src = c->src->vm_mm, *dst = c->dst->vm_mm;
@@ -449,11 +722,11 @@ static int copy_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void 
 	uint64_t pa;
 	int err;
 
+	if (size != ms->page_size)
+		return copy_huge_pmd(c->dst, c->src, va);	/* a huge PMD (THP) */
 	if (zero) {
 		pa = zero_pfn(ms) << ms->page_shift;
 	} else {
-		if (!p || !page_test(p, PG_anon))
-			return -ENOSYS;		/* file pages: a later slice */
 		pa = page_to_pfn(ms, p) << ms->page_shift;
 		/* is_cow_mapping: private and may be written -> wrprotect both */
 		if ((c->src->vm_flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE &&
@@ -465,67 +738,81 @@ static int copy_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void 
 			flush_tlb_page(src, va);
 		}
 	}
-	/* the child's entry is old (pte_mkold for non-VM_... as copy_present_pte: mkold) */
-	err = pgtable_map(&dst->pgd, va, pa, ms->page_size, ms->page_shift, nprot & ~PTE_ACCESSED, 0);
+	/* the child's entry is old, and clean in a shared mapping (copy_present_pte) */
+	nprot &= ~PTE_ACCESSED;
+	if (c->src->vm_flags & VM_SHARED)
+		nprot &= ~PTE_DIRTY;
+	err = pgtable_map(&dst->pgd, va, pa, ms->page_size, ms->page_shift, nprot, 0);
 	if (err)
 		return err;
 	if (!zero) {
-		/* folio_try_dup_anon_rmap_pte: the page is no longer exclusive */
-		page_clear(p, PG_anon_exclusive);
-		p->mapcount++;
-		p->refcount++;
-		add_mm_counter(dst, MM_ANONPAGES, 1);
+		struct page *folio = page_folio(p);
+
+		/* folio_try_dup_anon_rmap_pte / folio_dup_file_rmap_pte */
+		if (folio_test_anon(folio)) {
+			page_clear(p, PG_anon_exclusive);
+			folio_add_anon_rmap_ptes(folio, p, 1, c->dst, va, 0);
+		} else {
+			folio_add_file_rmap_ptes(folio, p, 1, c->dst);
+		}
+		folio_get(folio);
+		add_mm_counter(dst, mm_counter(folio), 1);
 	}
 	return 0;
 }
 
+/* VM_COPY_ON_FORK (mm.h): mappings whose PTEs must be copied whatever the anon_vma says. */
+#define VM_COPY_ON_FORK (VM_PFNMAP | VM_MIXEDMAP | VM_UFFD_WP | VM_MAYBE_GUARD)
+
 int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
 {
-	struct copy_ctx c = { dst_vma, src_vma, 0, false };
-	struct mm_struct *src = src_vma->vm_mm;
-	int err;
+	struct copy_ctx c = { dst_vma, src_vma };
 
 	if (src_vma->vm_flags & VM_WIPEONFORK)
 		return 0;
 	/*
-	 * vma_needs_copy: an anonymous VMA is copied only when it has an anon_vma, i.e. once an
-	 * anonymous page was faulted in it; zero-page-only VMAs leave the child to fault again.
-	 * Without rmap yet, "has an anonymous page mapped now" stands for "has an anon_vma".
+	 * vma_needs_copy: only a VMA with an anon_vma (it has, or had, anonymous pages) gets
+	 * its PTEs copied; file and shmem pages of the others are faulted in again by the child
 	 */
-	err = mm_walk_ptes(src, src_vma->vm_start, src_vma->vm_end, find_anon, &c);
-	if (err < 0)
-		return err;
-	if (!c.any_anon)
+	if (!(src_vma->vm_flags & VM_COPY_ON_FORK) && !src_vma->anon_vma)
 		return 0;
-	return mm_walk_ptes(src, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
+	return mm_walk_ptes(src_vma->vm_mm, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
 }
 
 /* ---- zap ---------------------------------------------------------------------------------- */
 
 struct zap_ctx {
 	struct mm_struct *mm;
+	struct vm_area_struct *vma;
+	uint64_t start, end;
 };
 
-static int zap_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void *arg)
+static int zap_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero, void *arg)
 {
 	struct zap_ctx *z = arg;
 
-	(void)va; (void)prot;
-	if (zero || !p || !page_test(p, PG_anon))
+	if (!z->vma || va < z->vma->vm_start || va >= z->vma->vm_end)
+		z->vma = find_vma(z->mm, va);
+	if (size != z->mm->ms->page_size)	/* a huge PMD (THP), whole: the edges are split */
+		return z->vma ? zap_huge_pmd(z->vma, va) : -EINVAL;
+	if (zero || !p)
 		return 0;
-	add_mm_counter(z->mm, MM_ANONPAGES, -1);
-	put_anon_page(z->mm, p);
+	zap_present_page(z->vma, p, (uint32_t)prot);
 	return 0;
 }
 
 int zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm };
+	struct zap_ctx z = { mm, NULL, start, end };
 	int err;
 
 	if (!mm->pgd.root[0] || end <= start)
 		return 0;
 	update_hiwater_rss(mm);
+	/* zap_pmd_range: a huge PMD only partly in the range is split first (THP) */
+	err = split_huge_pmd_mm_edges(mm, start, end);
+	if (err)
+		return err;
 	/*
 	 * Linux clears the PTEs, flushes the TLB and only then frees the pages (tlb_finish_mmu)
 	 * because other CPUs run concurrently; the model runs one access at a time, so dropping
@@ -544,21 +831,31 @@ int zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 struct prot_ctx {
 	struct vm_area_struct *vma;
 	uint32_t newprot;
-	int err;
 };
 
-static int protect_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void *arg)
+static int protect_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero, void *arg)
 {
 	struct prot_ctx *c = arg;
-	struct mm_struct *mm = c->vma->vm_mm;
+	struct vm_area_struct *vma = c->vma;
+	struct mm_struct *mm = vma->vm_mm;
 	uint32_t np = c->newprot;
+	bool writable = false;
 
-	(void)prot;
-	/* can_change_private_pte_writable: only exclusive anonymous pages become writable */
-	if ((c->vma->vm_flags & VM_WRITE) && !(c->vma->vm_flags & VM_SHARED) && !zero && p &&
-	    page_test(p, PG_anon) && page_test(p, PG_anon_exclusive))
+	if (size != mm->ms->page_size)
+		return change_huge_pmd(vma, va, c->newprot);	/* a huge PMD (THP), whole */
+	/*
+	 * can_change_pte_writable: a private mapping's exclusive anonymous page, or a shared
+	 * mapping's page that needs no dirty tracking or is dirty already
+	 */
+	if ((vma->vm_flags & VM_WRITE) && !zero && p) {
+		if (!(vma->vm_flags & VM_SHARED))
+			writable = page_test(page_folio(p), PG_anon) && page_test(p, PG_anon_exclusive);
+		else
+			writable = !vma_wants_writenotify(vma) || (prot & PTE_DIRTY);
+	}
+	if (writable)
 		np = prot_mkwrite(mm, np) & ~PTE_DIRTY;
-	else
+	else if (np & PTE_WRITE)
 		np = prot_wrprotect(mm, np);
 	return pgtable_protect(&mm->pgd, va, mm->ms->page_size, np);
 }
@@ -566,11 +863,18 @@ static int protect_one(uint64_t va, uint64_t prot, struct page *p, bool zero, vo
 int change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t newprot)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	struct prot_ctx c = { vma, (uint32_t)newprot, 0 };
+	struct prot_ctx c = { vma, (uint32_t)newprot };
 	int err;
 
 	if (!mm->pgd.root[0] || end <= start)
 		return 0;
+	/*
+	 * change_pmd_range: a huge PMD only partly in the range is split first (THP); by address,
+	 * since a merge may have moved the VMA boundary into it already
+	 */
+	err = split_huge_pmd_mm_edges(mm, start, end);
+	if (err)
+		return err;
 	err = mm_walk_ptes(mm, start, end, protect_one, &c);
 	flush_tlb_mm_range(mm, start, end);
 	return err;
@@ -579,40 +883,229 @@ int change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end, 
 /* ---- validation --------------------------------------------------------------------------- */
 
 struct rss_ctx {
-	int64_t anon;
-	int bad;
+	struct mm_struct *mm;
+	int64_t count[NR_MM_COUNTERS];
+	const char *bad;
 	uint64_t bad_va;
 };
 
-static int rss_one(uint64_t va, uint64_t prot, struct page *p, bool zero, void *arg)
+static int rss_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero, void *arg)
 {
 	struct rss_ctx *c = arg;
+	struct page *folio;
 
 	(void)prot;
 	if (zero)
 		return 0;
-	if (!p || !page_test(p, PG_anon) || p->mapcount < 0 || p->refcount < p->mapcount + 1) {
-		c->bad = 1;
-		c->bad_va = va;
-		return 1;
+	if (!p) {
+		c->bad = "maps a frame without a struct page";
+		goto bad;
 	}
-	c->anon++;
+	folio = page_folio(p);
+	if (folio->refcount < 1 || page_mapcount(p) < 1) {
+		c->bad = "maps a page whose refcount or mapcount says unmapped";
+		goto bad;
+	}
+	if (!folio->mapping) {
+		c->bad = "maps a page with neither anon_vma nor address_space";
+		goto bad;
+	}
+	if (size == c->mm->ms->page_size) {
+		/* rmap must find it here: its index is where this VMA maps it */
+		struct vm_area_struct *vma = find_vma(c->mm, va);
+		uint64_t idx = folio->index + folio_page_idx(folio, p);
+
+		if (!vma || vma->vm_start > va || linear_page_index(vma, va) != idx) {
+			c->bad = "maps a page whose index rmap would look for elsewhere";
+			goto bad;
+		}
+		if (folio_test_anon(folio) && !anon_vma_chained(vma, folio->mapping)) {
+			c->bad = "maps an anonymous page whose anon_vma its VMA does not chain to";
+			goto bad;
+		}
+	}
+	/* a huge PMD maps a whole THP through its entire mapping (huge_memory.c) */
+	if (size != c->mm->ms->page_size &&
+	    (folio != p || folio_nr_pages(folio) << c->mm->ms->page_shift != size ||
+	     folio_entire_mapcount(folio) < 1)) {
+		c->bad = "is a huge leaf that does not map one whole PMD-mapped folio";
+		goto bad;
+	}
+	/* ... inside one VMA: every boundary moved into it split it (vma_adjust_trans_huge) */
+	if (size != c->mm->ms->page_size &&
+	    huge_pmd_validate(find_vma(c->mm, va), va, folio, NULL)) {
+		c->bad = "is a huge leaf not inside one VMA";
+		goto bad;
+	}
+	c->count[mm_counter(folio)] += (int64_t)(size >> c->mm->ms->page_shift);
 	return 0;
+bad:
+	c->bad_va = va;
+	return 1;
 }
 
 int mm_rss_validate(struct mm_struct *mm, struct mmsim_error *err)
 {
-	struct rss_ctx c = { 0, 0, 0 };
+	static const char *const names[NR_MM_COUNTERS] = {
+		"MM_FILEPAGES", "MM_ANONPAGES", "MM_SWAPENTS", "MM_SHMEMPAGES" };
+	struct rss_ctx c = { .mm = mm };
 	int ret = mm_walk_ptes(mm, 0, 0, rss_one, &c);
 
 	if (c.bad)
-		return err_set(err, -EUCLEAN, NULL, 0, 0,
-			       "page mapped at 0x%llx is not a counted anonymous page",
-			       (unsigned long long)c.bad_va);
+		return err_set(err, -EUCLEAN, NULL, 0, 0, "the PTE at 0x%llx %s",
+			       (unsigned long long)c.bad_va, c.bad);
 	if (ret < 0)
 		return err_set(err, -EUCLEAN, NULL, 0, 0, "page-table walk failed (%d)", ret);
-	if (c.anon != mm->rss_stat[MM_ANONPAGES])
-		return err_set(err, -EUCLEAN, NULL, 0, 0, "MM_ANONPAGES is %lld, %lld pages mapped",
-			       (long long)mm->rss_stat[MM_ANONPAGES], (long long)c.anon);
+	for (int i = 0; i < NR_MM_COUNTERS; i++)
+		if (i != MM_SWAPENTS && c.count[i] != mm->rss_stat[i])
+			return err_set(err, -EUCLEAN, NULL, 0, 0, "%s is %lld, %lld pages mapped",
+				       names[i], (long long)mm->rss_stat[i], (long long)c.count[i]);
 	return 0;
+}
+
+/* ---- mremap: moving page tables ----------------------------------------------------------- */
+
+struct moved_leaf {
+	uint64_t va, size;
+	struct pte_desc desc;
+};
+
+struct move_ctx {
+	struct moved_leaf *leaves;
+	size_t n, cap;
+	int err;
+};
+
+static int collect_leaf(const struct pgtable_visit *v, void *arg)
+{
+	struct move_ctx *c = arg;
+
+	if (v->desc.kind != PTE_KIND_LEAF)
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct moved_leaf *l = realloc(c->leaves, cap * sizeof(*l));
+
+		if (!l) {
+			c->err = -ENOMEM;
+			return 1;
+		}
+		c->leaves = l;
+		c->cap = cap;
+	}
+	c->leaves[c->n++] = (struct moved_leaf){ v->va, v->size, v->desc };
+	return 0;
+}
+
+int move_page_tables(struct vm_area_struct *vma, uint64_t old_addr, struct vm_area_struct *new_vma,
+		     uint64_t new_addr, uint64_t len)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct mm_sys *ms = mm->ms;
+	struct move_ctx c = { 0 };
+	size_t i;
+	int err;
+
+	(void)new_vma;
+	if (!mm->pgd.root[0] || !len)
+		return 0;
+	err = pgtable_walk_range(&mm->pgd, old_addr, old_addr + len, false, collect_leaf, &c);
+	if (c.err || err < 0) {
+		err = c.err ? c.err : err;
+		goto out_free;
+	}
+	/* a huge leaf moves whole only when it stays aligned and lies inside the range */
+	for (i = 0; i < c.n; i++) {
+		struct moved_leaf *l = &c.leaves[i];
+
+		if (l->size == ms->page_size)
+			continue;
+		if (l->va < old_addr || l->va + l->size > old_addr + len ||
+		    ((new_addr - old_addr) & (l->size - 1))) {
+			err = split_huge_pmd(vma, l->va);
+			if (err)
+				goto out_free;
+			free(c.leaves);
+			return move_page_tables(vma, old_addr, new_vma, new_addr, len);
+		}
+	}
+	for (i = 0; i < c.n; i++) {
+		struct moved_leaf *l = &c.leaves[i];
+		unsigned int shift = (unsigned int)__builtin_ctzll(l->size);
+
+		err = pgtable_map(&mm->pgd, l->va - old_addr + new_addr, l->desc.pa, l->size, shift,
+				  l->desc.prot, l->desc.memtype);
+		if (err)
+			goto out_unmap_new;
+	}
+	err = pgtable_unmap(&mm->pgd, old_addr, len, NULL);
+	flush_tlb_mm_range(mm, old_addr, old_addr + len);
+	goto out_free;
+
+out_unmap_new:
+	while (i--)
+		pgtable_unmap(&mm->pgd, c.leaves[i].va - old_addr + new_addr, c.leaves[i].size, NULL);
+out_free:
+	free(c.leaves);
+	return err;
+}
+
+/* ---- MADV_FREE ------------------------------------------------------------------------------ */
+
+struct free_ctx {
+	struct vm_area_struct *vma;
+	uint64_t split_at;	/* a huge leaf that must be split first (0: none) */
+};
+
+static int free_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero,
+		    void *arg)
+{
+	struct free_ctx *c = arg;
+	struct mm_struct *mm = c->vma->vm_mm;
+	struct page *folio;
+	struct pte_desc d;
+	uint64_t entry_pa;
+	int level;
+
+	if (zero || !p)
+		return 0;
+	if (size != mm->ms->page_size) {
+		c->split_at = va;	/* madvise_free_huge_pmd: split, then per PTE */
+		return 1;
+	}
+	folio = page_folio(p);
+	/* only a page this process alone maps may be dropped later */
+	if (!folio_test_anon(folio) || folio_test_large(folio) || folio_mapcount(folio) != 1)
+		return 0;
+	page_clear(folio, PG_dirty);
+	if (prot & (PTE_ACCESSED | PTE_DIRTY)) {
+		if (pgtable_lookup(&mm->pgd, va, &d, &level, &entry_pa) ||
+		    set_pte(mm, entry_pa, level, d.pa, d.prot & ~(PTE_ACCESSED | PTE_DIRTY)))
+			return -EUCLEAN;
+		flush_tlb_page(mm, va);
+	}
+	/* folio_mark_lazyfree -> lru_lazyfree: no longer swap-backed */
+	if (page_test(folio, PG_swapbacked)) {
+		page_clear(folio, PG_swapbacked);
+		page_clear(folio, PG_active);
+		page_clear(folio, PG_referenced);
+		count_vm_events(mm->ms, PGLAZYFREE, 1);
+	}
+	return 0;
+}
+
+int madvise_free_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct free_ctx c = { vma, 0 };
+	int ret;
+
+	for (;;) {
+		c.split_at = 0;
+		ret = mm_walk_ptes(vma->vm_mm, start, end, free_one, &c);
+		if (!c.split_at)
+			return ret < 0 ? ret : 0;
+		ret = split_huge_pmd(vma, c.split_at);
+		if (ret)
+			return ret;
+	}
 }

@@ -2,8 +2,7 @@
  * mincore (Linux 6.18: mm/mincore.c). A page is resident when its PTE is present
  * (mincore_pte_range), the shared zero page included (the live kernel says 1 after a read of
  * fresh anonymous memory: tests/oracle/probes/fault_anon.c). Holes of anonymous VMAs are 0;
- * holes of file VMAs would ask the page cache, which a later slice of issue 5 models (0
- * until then). The checks and the chunked walk (-ENOMEM at the first hole, after the
+ * holes of file and shmem VMAs ask the page cache (mincore_page: cached and uptodate). The checks and the chunked walk (-ENOMEM at the first hole, after the
  * bytes before it were written) are Linux's. vec is the host buffer standing for the user
  * one: -EFAULT when it is NULL or shorter than the pages asked for (access_ok on vec).
  */
@@ -11,25 +10,30 @@
 #include <string.h>
 #include "kernel/sched.h"
 #include "mm/mman.h"
+#include "fs/fs.h"
 #include "mm/memory.h"
+#include "mm/pagemap.h"
+#include "mm/rmap.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
 
 struct mincore_ctx {
 	uint8_t *vec;
-	uint64_t start;
+	uint64_t start, end;
 	unsigned int shift;
 };
 
 /* mincore_pte_range: a present PTE is resident */
-static int mincore_pte(uint64_t va, uint64_t prot, struct page *page, bool zero, void *arg)
+static int mincore_pte(uint64_t va, uint64_t size, uint64_t prot, struct page *page, bool zero, void *arg)
 {
 	struct mincore_ctx *c = arg;
 
 	(void)prot; (void)page; (void)zero;
-	if (va >= c->start)
-		c->vec[(va - c->start) >> c->shift] = 1;
+	/* a huge leaf is reported whole: mark the part of it inside [start, end) */
+	for (uint64_t a = va; a < va + size; a += 1ull << c->shift)
+		if (a >= c->start && a < c->end)
+			c->vec[(a - c->start) >> c->shift] = 1;
 	return 0;
 }
 
@@ -55,8 +59,21 @@ int64_t sys_mincore(struct task_struct *t, uint64_t start, uint64_t len, uint8_t
 		uint64_t end = vma->vm_end < start + (pages << shift) ? vma->vm_end : start + (pages << shift);
 		uint64_t n = (end - start) >> shift;
 		memset(vec, 0, n);
-		struct mincore_ctx c = { vec, start, shift };
+		struct mincore_ctx c = { vec, start, end, shift };
 		mm_walk_ptes(mm, start, end, mincore_pte, &c);
+		/* mincore_page: a hole of a file or shmem mapping is resident if its page is cached */
+		if (vma->vm_file) {
+			struct address_space *mapping = vma->vm_file->f_mapping;
+
+			for (uint64_t i = 0; i < n; i++) {
+				struct page *f;
+
+				if (vec[i])
+					continue;
+				f = filemap_get_folio(mapping, linear_page_index(vma, start + (i << shift)));
+				vec[i] = f && page_test(f, PG_uptodate);
+			}
+		}
 		vec += n;
 		pages -= n;
 		start = end;

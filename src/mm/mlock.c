@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include "kernel/sched.h"
+#include "mm/gup.h"
 #include "mm/mman.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
@@ -107,9 +108,31 @@ static int do_mlock(struct task_struct *t, uint64_t start, uint64_t len, vm_flag
 	return -ENOMEM;
 }
 
+/*
+ * __mlock_posix_error_return: a populate that failed is -ENOMEM (no page) or -EAGAIN (the
+ * page could not be had), as POSIX wants from mlock.
+ */
+static int mlock_populate(struct task_struct *t, uint64_t start, uint64_t len)
+{
+	struct mm_struct *mm = t->mm;
+	int r;
+
+	len = mm_page_align(mm, len + (start & (mm_page_size(mm) - 1)));
+	start &= ~(mm_page_size(mm) - 1);
+	r = __mm_populate(t, start, len, false);
+	if (r == -EFAULT)
+		return -ENOMEM;
+	if (r == -ENOMEM)
+		return -EAGAIN;
+	return r;
+}
+
 int64_t sys_mlock(struct task_struct *t, uint64_t start, uint64_t len)
 {
 	int r = do_mlock(t, start, len, VM_LOCKED);
+
+	if (!r)
+		r = mlock_populate(t, start, len);
 	int c = mm_check(t->mm);
 	return c ? c : r;
 }
@@ -119,6 +142,9 @@ int64_t sys_mlock2(struct task_struct *t, uint64_t start, uint64_t len, uint64_t
 	if (flags & ~(uint64_t)MLOCK_ONFAULT)
 		return -EINVAL;
 	int r = do_mlock(t, start, len, VM_LOCKED | (flags & MLOCK_ONFAULT ? VM_LOCKONFAULT : 0));
+
+	if (!r)
+		r = mlock_populate(t, start, len);
 	int c = mm_check(t->mm);
 	return c ? c : r;
 }
@@ -171,6 +197,8 @@ int64_t sys_mlockall(struct task_struct *t, uint64_t flags)
 	if (!(flags & MCL_CURRENT) || mm->total_vm <= rlimit(t, RLIMIT_MEMLOCK) >> mm_page_shift(mm) ||
 	    capable_ipc_lock(t)) {
 		apply_mlockall_flags(mm, flags);
+		if (flags & MCL_CURRENT)
+			mm_populate(t, 0, mm->task_size);
 		r = 0;
 	}
 	int c = mm_check(mm);

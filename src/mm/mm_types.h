@@ -186,6 +186,8 @@ struct vm_area_struct {
 	void *vm_private_data;
 	uint64_t mmsim_advice;		/* MADV_* recorded for pages (bit per advice), until the
 					   fault issue acts on them (madvise.c) */
+	struct list_head anon_vma_chain;	/* anon_vma_chain.same_vma (rmap.h) */
+	struct list_head shared;	/* on vm_file's address_space i_mmap (pagemap.h) */
 };
 
 /* A name given by PR_SET_VMA_ANON_NAME: shared by split VMAs (anon_vma_name in Linux). */

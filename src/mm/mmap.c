@@ -21,7 +21,9 @@
 #include "kernel/sched.h"
 #include "mm/memory.h"
 #include "mm/kprofile.h"
+#include "mm/gup.h"
 #include "mm/mman.h"
+#include "mm/pagemap.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
@@ -143,11 +145,35 @@ int mm_check(struct mm_struct *mm)
 	return mm_validate(mm, &e);
 }
 
+/*
+ * Unmap the pages of [start, end) (munmap, exit, mmap over a range). Then the dirty pages
+ * of the shared file mappings there are written back: Linux leaves that to the flusher
+ * threads (dirty_expire_centisecs, 30 s later), which the model has no clock for, so it
+ * writes at the unmap (to the scratch copy, or with file_writes=real to the file); msync
+ * and the end of a run write too.
+ */
 int mm_zap_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
+	struct vm_area_struct *vma;
+	int err;
+
 	if (!mm->pgd.root[0] || end <= start)
 		return 0;
-	return zap_page_range(mm, start, end);	/* mm/memory.c: pages, RSS, TLB */
+	err = zap_page_range(mm, start, end);	/* mm/memory.c: pages, RSS, TLB */
+	if (err)
+		return err;
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end; vma = find_vma(mm, vma->vm_end)) {
+		struct file *f = vma->vm_file;
+		uint64_t s0 = vma->vm_start > start ? vma->vm_start : start;
+		uint64_t e0 = vma->vm_end < end ? vma->vm_end : end;
+		uint64_t fstart = (s0 - vma->vm_start) + (vma->vm_pgoff << mm->ms->page_shift);
+
+		if (!f || file_is_shmem(f) || !(vma->vm_flags & VM_SHARED))
+			continue;
+		/* a failed write leaves the pages dirty for a later sync; munmap itself succeeds */
+		(void)filemap_write_and_wait_range(f->f_mapping, fstart, fstart + (e0 - s0) - 1);
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -681,11 +707,11 @@ static int64_t mmap_region(struct task_struct *t, struct file *file, uint64_t ad
 	vma->vm_end = end;
 	vma->vm_flags = vm_flags;
 	vma->vm_pgoff = pgoff;
-	vma->vm_page_prot = vm_get_page_prot(mm->ms, vm_flags);
 	if (file)
 		vma->vm_file = get_file(file);
 	else if (shm)
 		vma->vm_file = shm;	/* the VMA takes over the reference of the open */
+	vma_set_page_prot(vma);	/* after vm_file: dirty tracking depends on it */
 	err = vma_link(mm, vma);
 	if (err)
 		goto out_free_vma;	/* only max_map_count; the old range is gone as on Linux */
@@ -875,6 +901,15 @@ int64_t sys_mmap_pgoff(struct task_struct *t, uint64_t addr, uint64_t len, uint6
 		       uint64_t flags, int64_t fd, uint64_t pgoff)
 {
 	int64_t r = ksys_mmap_pgoff(t, addr, len, prot, flags, fd, pgoff);
+
+	/* vm_mmap_pgoff: MAP_POPULATE (without MAP_NONBLOCK) or a locked mapping is populated */
+	if (r >= 0 && len) {
+		struct vm_area_struct *vma = find_vma(t->mm, (uint64_t)r);
+		bool locked = vma && vma->vm_start <= (uint64_t)r && (vma->vm_flags & VM_LOCKED);
+
+		if (locked || (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
+			mm_populate(t, (uint64_t)r, mm_page_align(t->mm, len));
+	}
 	int c = mm_check(t->mm);
 	return c ? c : r;
 }

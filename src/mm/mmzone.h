@@ -25,6 +25,7 @@
 #include "mm/memblock.h"
 #include "util/list.h"
 #include "util/rng.h"
+#include "mm/huge_memory.h"
 
 struct kmem_cache;
 struct fs_state;
@@ -193,6 +194,18 @@ struct mm_sys {
 	struct kmem_cache *maple_node_cache;	/* "maple_node", 256 bytes (vma_tree.c) */
 	struct kmem_cache *task_struct_cachep;	/* "task_struct", 5888 bytes */
 	struct kmem_cache *files_cachep;	/* "files_cache", 704 bytes */
+
+	/* demand paging (issue 5) */
+	struct kmem_cache *anon_vma_cachep;	/* "anon_vma", 104 bytes (rmap.c) */
+	struct kmem_cache *anon_vma_chain_cachep; /* "anon_vma_chain", 64 bytes */
+	struct kmem_cache *radix_tree_node_cachep; /* "radix_tree_node", 584 bytes (xarray.c) */
+	struct thp_settings thp;		/* mm/huge_memory.h: sysfs transparent_hugepage */
+	uint64_t zero_pfn;			/* empty_zero_page (memory.c zero_page_init) */
+	uint64_t huge_zero_pfn;			/* the huge zero folio, 0 until first used */
+	unsigned int fault_around_bytes;	/* debugfs fault_around_bytes: 65536 */
+	unsigned int read_ahead_kb;		/* the backing device's read_ahead_kb (bdi) */
+	int file_writes;			/* enum file_writes_mode (pagemap.h) */
+	char *scratch_dir;			/* where file_writes=copy puts copies (malloc'd) */
 
 	/* testing */
 	bool check;				/* validate after every operation */

@@ -2,7 +2,8 @@
  * mremap (Linux 6.18: mm/mremap.c do_mremap, check_mremap_params, check_prep_vma,
  * mremap_at/mremap_to, expand_vma, move_vma, copy_vma in mm/vma.c).
  *
- * Pages do not exist before the fault issue, so moving is moving the VMA. MREMAP_FIXED with
+ * Moving a VMA moves its page-table entries (move_page_tables, mm/memory.c) and chains the
+ * new VMA to the source's anon_vmas (copy_vma's anon_vma_clone). MREMAP_FIXED with
  * equal lengths moves every VMA of the range (6.17+ remap_move). Left out: hugetlb alignment
  * of lengths, sealing, userfaultfd events.
  * MREMAP_DONTUNMAP clears VM_LOCKED on the source as Linux does (dontunmap_complete) and
@@ -19,6 +20,8 @@
 #include <errno.h>
 #include "kernel/sched.h"
 #include "mm/mman.h"
+#include "mm/memory.h"
+#include "mm/rmap.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
@@ -189,14 +192,26 @@ static int64_t move_vma(struct task_struct *t, struct remap *r)
 	if (merged) {
 		vm_area_free(new_vma);
 		new_vma = merged;
+		/* copy_vma: the merged VMA now covers the source's pages */
+		err = dup_anon_vma(new_vma, vma);
+		if (err)
+			return err;
 	} else {
 		new_vma->vm_start = r->new_addr;
 		new_vma->vm_end = r->new_addr + r->new_len;
 		new_vma->vm_pgoff = new_pgoff;
+		err = anon_vma_clone(new_vma, vma);
+		if (err)
+			goto out_free;
 		err = vma_link(mm, new_vma);
 		if (err)
 			goto out_free;
 	}
+	/* move_page_tables: the pages go with the VMA (Linux: before the source is unmapped) */
+	err = move_page_tables(vma, r->addr, new_vma, r->new_addr,
+			       r->old_len < r->new_len ? r->old_len : r->new_len);
+	if (err)
+		return err;
 	if (flags & VM_LOCKED)
 		mm->locked_vm += r->new_len >> shift;
 	if (new_vma->vm_ops && new_vma->vm_ops->mremap)

@@ -1,11 +1,14 @@
 /*
- * msync (Linux 6.18: mm/msync.c). mmsim never writes a host file, so MS_SYNC on a shared
- * file mapping has nothing to flush (vfs_fsync_range of a read-only open succeeds); what
- * remains is Linux's argument checks and its walk: holes give -ENOMEM (at once for MS_ASYNC
- * alone, at the end otherwise) and MS_INVALIDATE on a locked VMA -EBUSY.
+ * msync (Linux 6.18: mm/msync.c): Linux's argument checks and its walk: holes give -ENOMEM
+ * (at once for MS_ASYNC alone, at the end otherwise), MS_INVALIDATE on a locked VMA -EBUSY,
+ * and MS_SYNC on a shared file mapping writes the dirty pages of the range back
+ * (vfs_fsync_range -> filemap_write_and_wait_range: to the scratch copy, or with
+ * file_writes=real to the file). MS_ASYNC does nothing since Linux 2.6.19.
  */
 #include <errno.h>
+#include "fs/fs.h"
 #include "kernel/sched.h"
+#include "mm/pagemap.h"
 #include "mm/mman.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
@@ -43,7 +46,19 @@ static int do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t
 		}
 		if ((flags & MS_INVALIDATE) && (vma->vm_flags & VM_LOCKED))
 			return -EBUSY;
+		struct file *file = vma->vm_file;
+		uint64_t fstart = (start - vma->vm_start) + (vma->vm_pgoff << mm->ms->page_shift);
+		uint64_t fend = fstart + ((end < vma->vm_end ? end : vma->vm_end) - start) - 1;
+
 		start = vma->vm_end;
+		if ((flags & MS_SYNC) && file && (vma->vm_flags & VM_SHARED)) {
+			int error = filemap_write_and_wait_range(file->f_mapping, fstart, fend);
+
+			if (error || start >= end)
+				return error ? error : unmapped_error;
+			vma = find_vma(mm, start);
+			continue;
+		}
 		if (start >= end)
 			return unmapped_error;
 		vma = find_vma(mm, vma->vm_end);

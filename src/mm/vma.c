@@ -21,6 +21,9 @@
 #include <string.h>
 
 #include "mm/memory.h"
+#include "mm/huge_memory.h"
+#include "mm/rmap.h"
+#include "mm/pagemap.h"
 #include "mm/vma.h"
 #include "mm/mmzone.h"
 #include "mm/slab.h"
@@ -67,7 +70,14 @@ int vma_caches_init(struct mm_sys *ms)
 				&ms->maple_node_cache);
 	if (ret)
 		goto out_destroy_mm;
+	ret = anon_vma_init(ms);	/* rmap.c: "anon_vma", "anon_vma_chain" */
+	if (ret)
+		goto out_destroy_maple;
 	return 0;
+
+out_destroy_maple:
+	kmem_cache_destroy(ms, ms->maple_node_cache);
+	ms->maple_node_cache = NULL;
 
 out_destroy_mm:
 	kmem_cache_destroy(ms, ms->mm_cachep);
@@ -86,6 +96,8 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm, int *err)
 		return NULL;
 	memset(vma, 0, sizeof(*vma));
 	vma->vm_mm = mm;
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	INIT_LIST_HEAD(&vma->shared);
 	return vma;
 }
 
@@ -113,6 +125,9 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig, int *err)
 	if (!vma)
 		return NULL;
 	*vma = *orig;
+	/* the copy is on no list yet: anon_vma_clone and the i_mmap insert link it */
+	INIT_LIST_HEAD(&vma->anon_vma_chain);
+	INIT_LIST_HEAD(&vma->shared);
 	if (vma->vm_file)
 		get_file(vma->vm_file);
 	anon_vma_name_get(vma->anon_name);
@@ -122,6 +137,10 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig, int *err)
 void vm_area_free(struct vm_area_struct *vma)
 {
 	struct mm_sys *ms = vma->vm_mm->ms;
+
+	unlink_anon_vmas(vma);
+	if (vma->vm_file && vma->vm_file->f_inode && !list_empty(&vma->shared))
+		vma_interval_tree_remove(vma, vma->vm_file->f_inode->i_mapping);
 	if (vma->vm_file)
 		fput(ms->fs, vma->vm_file);
 	anon_vma_name_put(ms, vma->anon_name);
@@ -188,6 +207,9 @@ static int __vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 		return ret;
 	mm->map_count++;
 	vm_stat_account(mm, vma->vm_flags, vma_npages(mm, vma->vm_start, vma->vm_end));
+	/* vma_link_file: a file's VMAs are on its i_mmap list, for rmap */
+	if (vma->vm_file && vma->vm_file->f_inode && list_empty(&vma->shared))
+		vma_interval_tree_insert(vma, vma->vm_file->f_inode->i_mapping);
 	return 0;
 }
 
@@ -256,7 +278,14 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, i
 	struct vm_area_struct *new = vm_area_dup(vma, &err);
 	if (!new)
 		return err;
+	err = anon_vma_clone(new, vma);	/* the new part keeps vma's reverse mapping */
+	if (err)
+		goto out_free_vma;
 	err = vma_tree_preallocate(&mm->mm_mt, 1);
+	if (err)
+		goto out_free_vma;
+	/* vma_adjust_trans_huge: no huge PMD may straddle the new boundary */
+	err = split_huge_pmd_range_edges(vma, addr, addr);
 	if (err)
 		goto out_free_vma;
 	split_commit(mm, vma, new, addr, new_below);
@@ -330,12 +359,6 @@ static bool can_merge_remove_vma(const struct vm_area_struct *vma)
 	return !vma->vm_ops;
 }
 
-/* The first anon_vma of the list, as dup_anon_vma gives the target one it lacks. */
-static struct anon_vma *first_anon(struct anon_vma *a, struct anon_vma *b, struct anon_vma *c)
-{
-	return a ? a : b ? b : c;
-}
-
 struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg)
 {
 	struct vm_area_struct *prev = vmg->prev, *next = vmg->next, *target = NULL;
@@ -363,17 +386,22 @@ struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg)
 	if (!target)
 		return NULL;
 
+	/* dup_anon_vma: the target takes over next's reverse mapping (may allocate chains) */
+	if (merge_left && merge_right && dup_anon_vma(target, next)) {
+		vmg->state = VMA_MERGE_ERROR_NOMEM;
+		return NULL;
+	}
 	/* vma_expand: the target grows over the range (and next, which goes away) */
 	vm_flags_t sticky = vmg->flags & VMA_STICKY_FLAGS;
 	struct anon_vma *anon = target->anon_vma;
 	if (merge_left && merge_right) {
 		sticky |= next->vm_flags & VMA_STICKY_FLAGS;
-		anon = first_anon(anon, next->anon_vma, vmg->anon_vma);
 		vma_unlink(vmg->mm, next);
 		vm_area_free(next);
-	} else {
-		anon = first_anon(anon, vmg->anon_vma, NULL);
 	}
+	/* dup_anon_vma gave the target next's anon_vma; vmg->anon_vma (a range mremap moves)
+	   is the caller's to chain (move_vma: dup_anon_vma from the source) */
+	anon = target->anon_vma;
 	vma_set_range(target, vmg->start, vmg->end, vmg->pgoff);
 	target->vm_flags |= sticky;
 	target->anon_vma = anon;
@@ -384,8 +412,9 @@ struct vm_area_struct *vma_merge_new_range(struct vma_merge_struct *vmg)
 /*
  * vma_merge_existing_range (mm/vma.c): [start, end) of vmg->middle gets vmg's attributes;
  * merge it into prev and/or next when it touches them and the result is mergeable. The
- * merged VMA, or NULL when nothing merges (nothing is changed then). Never allocates: in
- * this model every merge is bounds updates and removals.
+ * merged VMA, or NULL when nothing merges (nothing is changed then). May allocate: a huge
+ * PMD split at the moving boundary, anon_vma chains for the target (dup_anon_vma); a failure
+ * returns NULL with state VMA_MERGE_ERROR_NOMEM.
  */
 static struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *vmg)
 {
@@ -418,6 +447,30 @@ static struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *
 		merge_both = false;
 	}
 
+	/*
+	 * vma_adjust_trans_huge (commit_merge): the boundary that moves inside middle must not
+	 * cut a huge PMD. Split it before anything changes; -ENOMEM leaves everything as it was.
+	 */
+	if (!remove_middle) {
+		uint64_t edge = merge_left ? end : start;
+
+		if (split_huge_pmd_range_edges(middle, edge, edge)) {
+			vmg->state = VMA_MERGE_ERROR_NOMEM;
+			return NULL;
+		}
+	}
+	/* dup_anon_vma: the target takes over the reverse mapping of what it absorbs */
+	{
+		struct vm_area_struct *t = merge_left ? prev : next;
+		int e = dup_anon_vma(t, middle);
+
+		if (!e && merge_both)
+			e = dup_anon_vma(t, next);
+		if (e) {
+			vmg->state = VMA_MERGE_ERROR_NOMEM;
+			return NULL;
+		}
+	}
 	vm_flags_t sticky = (vmg->flags | middle->vm_flags) & VMA_STICKY_FLAGS;
 	struct vm_area_struct *target;
 	if (merge_both) {
@@ -429,7 +482,7 @@ static struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *
 		 */
 		target = prev;
 		sticky |= next->vm_flags & VMA_STICKY_FLAGS;
-		struct anon_vma *anon = first_anon(prev->anon_vma, next->anon_vma, middle->anon_vma);
+		struct anon_vma *anon = prev->anon_vma;	/* dup_anon_vma set it */
 		uint64_t new_end = next->vm_end;
 		vma_unlink(mm, middle);
 		vma_unlink(mm, next);
@@ -446,7 +499,7 @@ static struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *
 		 *  extend shrink/delete
 		 */
 		target = prev;
-		struct anon_vma *anon = first_anon(prev->anon_vma, middle->anon_vma, NULL);
+		struct anon_vma *anon = prev->anon_vma;
 		if (remove_middle) {
 			vma_unlink(mm, middle);
 			vm_area_free(middle);
@@ -466,7 +519,7 @@ static struct vm_area_struct *vma_merge_existing_range(struct vma_merge_struct *
 		 */
 		target = next;
 		sticky |= next->vm_flags & VMA_STICKY_FLAGS;
-		struct anon_vma *anon = first_anon(next->anon_vma, middle->anon_vma, NULL);
+		struct anon_vma *anon = next->anon_vma;
 		uint64_t pgoff = next->vm_pgoff - ((end - start) >> shift);
 		if (remove_middle) {
 			vma_unlink(mm, middle);
@@ -499,7 +552,7 @@ static void vma_apply_attrs(struct mm_struct *mm, struct vm_area_struct *vma,
 		vma->vm_flags = a->flags | sticky;
 		vm_stat_account(mm, vma->vm_flags, pages);
 		if (!vma->vm_ops)
-			vma->vm_page_prot = vm_get_page_prot(mm->ms, vma->vm_flags);
+			vma_set_page_prot(vma);
 	}
 	if (vma->anon_name != a->name) {
 		anon_vma_name_get(a->name);
@@ -552,10 +605,18 @@ static struct vm_area_struct *vma_modify(struct mm_struct *mm, struct vm_area_st
 	}
 	if (below && !(lo = vm_area_dup(vma, err)))
 		return NULL;
+	if (lo && (*err = anon_vma_clone(lo, vma)))
+		goto out_free_lo;
 	if (above && !(hi = vm_area_dup(vma, err)))
 		goto out_free_lo;
+	if (hi && (*err = anon_vma_clone(hi, vma)))
+		goto out_free_hi;
 	if (nsplit) {
 		*err = vma_tree_preallocate(&mm->mm_mt, (unsigned int)nsplit);
+		if (*err)
+			goto out_free_hi;
+		/* vma_adjust_trans_huge: no huge PMD may straddle a new boundary */
+		*err = split_huge_pmd_range_edges(vma, start, end);
 		if (*err)
 			goto out_free_hi;
 	}
@@ -657,6 +718,30 @@ static uint64_t arm64_prot(unsigned int p)
 	}
 }
 
+/*
+ * vma_wants_writenotify (mm/mmap.c): a shared writable mapping of a file whose filesystem
+ * tracks dirtying (page_mkwrite, dirty accounting: every host file here; not shmem) is
+ * mapped read-only so that the first write to each page faults and dirties it.
+ */
+bool vma_wants_writenotify(const struct vm_area_struct *vma)
+{
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (vma->vm_ops || (vma->vm_flags & VM_PFNMAP))
+		return false;
+	return vma->vm_file && !file_is_shmem(vma->vm_file);
+}
+
+/* vma_set_page_prot: vm_page_prot from the flags, write-protected for dirty tracking. */
+void vma_set_page_prot(struct vm_area_struct *vma)
+{
+	struct mm_sys *ms = vma->vm_mm->ms;
+
+	vma->vm_page_prot = vm_get_page_prot(ms, vma->vm_flags);
+	if (vma_wants_writenotify(vma))
+		vma->vm_page_prot = vm_get_page_prot(ms, vma->vm_flags & ~VM_SHARED);
+}
+
 uint64_t vm_get_page_prot(const struct mm_sys *ms, vm_flags_t flags)
 {
 	unsigned int idx = (unsigned int)(flags & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED));
@@ -741,6 +826,9 @@ int mm_validate(struct mm_struct *mm, struct mmsim_error *err)
 	vma_iter_init(&vmi, &mm->mm_mt, 0);
 	for_each_vma(vmi, v) {
 		ret = validate_vma(mm, v, err);
+		if (ret)
+			return ret;
+		ret = anon_vma_validate(v, err);	/* rmap.c: the VMA's anon_vma chains */
 		if (ret)
 			return ret;
 		int64_t pages = vma_npages(mm, v->vm_start, v->vm_end);

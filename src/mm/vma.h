@@ -104,6 +104,10 @@ bool is_mergeable_vma(const struct vm_area_struct *vma, vm_flags_t flags, const 
  * VM_READ|VM_WRITE|VM_EXEC|VM_SHARED.
  */
 uint64_t vm_get_page_prot(const struct mm_sys *ms, vm_flags_t flags);
+/* Shared writable file mapping that write-protects its PTEs for dirty tracking? */
+bool vma_wants_writenotify(const struct vm_area_struct *vma);
+/* vm_page_prot from vm_flags, as vma_set_page_prot. */
+void vma_set_page_prot(struct vm_area_struct *vma);
 
 /* --- whole address spaces ------------------------------------------------------------------ */
 /* Check every invariant of mm and its VMAs (see mm_types.h). 0 or -EUCLEAN with err filled. */

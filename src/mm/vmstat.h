@@ -25,9 +25,24 @@
 #define NODE_STAT_ITEMS(X)			\
 	X(NR_SLAB_RECLAIMABLE_B, "nr_slab_reclaimable")	\
 	X(NR_SLAB_UNRECLAIMABLE_B, "nr_slab_unreclaimable")	\
+	X(NR_ANON_MAPPED, "nr_anon_pages")	\
+	X(NR_FILE_MAPPED, "nr_mapped")		\
+	X(NR_FILE_PAGES, "nr_file_pages")	\
+	X(NR_FILE_DIRTY, "nr_dirty")		\
+	X(NR_WRITEBACK, "nr_writeback")		\
+	X(NR_SHMEM, "nr_shmem")			\
+	X(NR_SHMEM_THPS, "nr_shmem_hugepages")	\
+	X(NR_SHMEM_PMDMAPPED, "nr_shmem_pmdmapped")	\
+	X(NR_FILE_THPS, "nr_file_hugepages")	\
+	X(NR_FILE_PMDMAPPED, "nr_file_pmdmapped")	\
+	X(NR_ANON_THPS, "nr_anon_transparent_hugepages")	\
+	X(NR_DIRTIED, "nr_dirtied")		\
+	X(NR_WRITTEN, "nr_written")		\
 	X(NR_PAGETABLE, "nr_page_table_pages")
 
 #define VM_EVENT_ITEMS(X)			\
+	X(PGPGIN, "pgpgin")			\
+	X(PGPGOUT, "pgpgout")			\
 	X(PGALLOC_DMA, "pgalloc_dma")		\
 	X(PGALLOC_DMA32, "pgalloc_dma32")	\
 	X(PGALLOC_NORMAL, "pgalloc_normal")	\
@@ -35,8 +50,20 @@
 	X(PGALLOC_MOVABLE, "pgalloc_movable")	\
 	X(PGALLOC_DEVICE, "pgalloc_device")	\
 	X(PGFREE, "pgfree")			\
+	X(PGLAZYFREE, "pglazyfree")		\
 	X(PGFAULT, "pgfault")			\
-	X(PGMAJFAULT, "pgmajfault")
+	X(PGMAJFAULT, "pgmajfault")		\
+	X(PGLAZYFREED, "pglazyfreed")		\
+	X(PGREUSE, "pgreuse")			\
+	X(THP_FAULT_ALLOC, "thp_fault_alloc")	\
+	X(THP_FAULT_FALLBACK, "thp_fault_fallback")	\
+	X(THP_FAULT_FALLBACK_CHARGE, "thp_fault_fallback_charge")	\
+	X(THP_SPLIT_PAGE, "thp_split_page")	\
+	X(THP_SPLIT_PAGE_FAILED, "thp_split_page_failed")	\
+	X(THP_DEFERRED_SPLIT_PAGE, "thp_deferred_split_page")	\
+	X(THP_SPLIT_PMD, "thp_split_pmd")	\
+	X(THP_ZERO_PAGE_ALLOC, "thp_zero_page_alloc")	\
+	X(THP_ZERO_PAGE_ALLOC_FAILED, "thp_zero_page_alloc_failed")
 
 #define X_ENUM(e, s) e,
 enum zone_stat_item { ZONE_STAT_ITEMS(X_ENUM) NR_VM_ZONE_STAT_ITEMS };

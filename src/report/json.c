@@ -244,7 +244,8 @@ static json_t *json_node(struct mm_sys *ms, const pg_data_t *pgdat)
 		return NULL;
 	}
 	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
-		err |= jset(stats, node_stat_names[i], jint(node_page_state_pages(ms, pgdat, i)));
+		err |= jset(stats, node_stat_names[i],
+			    jint(node_stat_shown(ms, i, node_page_state_pages(ms, pgdat, i))));
 	for (unsigned int zi = 0; zi < proc_nr_zones(ms); zi++)
 		err |= jadd(zones, json_zone(ms, pgdat, zi));
 	err |= jset(o, "node_id", jint(pgdat->node_id));
@@ -269,7 +270,8 @@ static json_t *json_vm_stats(struct mm_sys *ms)
 	for (int i = 0; o && i < NR_VM_ZONE_STAT_ITEMS; i++)
 		err |= jset(o, zone_stat_names[i], jint(stat_pos(global_zone_page_state(ms, i))));
 	for (int i = 0; o && i < NR_VM_NODE_STAT_ITEMS; i++)
-		err |= jset(o, node_stat_names[i], jint(global_node_page_state_pages(ms, i)));
+		err |= jset(o, node_stat_names[i],
+			    jint(node_stat_shown(ms, i, global_node_page_state_pages(ms, i))));
 	if (o)
 		err |= jset(o, "nr_memmap_boot_pages", jint(ms->memmap_pages));
 	if (err) {

@@ -25,11 +25,27 @@ void proc_iomem(const struct mmsim_machine *m, struct strbuf *sb);
 void proc_memblock(const struct mm_sys *ms, struct strbuf *sb);
 
 /*
- * /proc/PID/maps, smaps (the VMA half) and status (the memory lines VmPeak .. HugetlbPages)
- * of task pid (report/proc_pid.c), file "maps", "smaps" or "status". 0, -ESRCH (no such
- * task), -ENOENT (another file name), -ENOMEM. An exited task's files are empty.
+ * /proc/PID/<file> of task pid as text (report/proc_pid.c, proc_smaps.c, proc_pagemap.c):
+ * "maps", "smaps", "smaps_rollup", "status" (the memory lines VmPeak .. HugetlbPages) or
+ * "pagemap" (mmsim's text form of the binary file: docs/proc-pid.md). 0, -ESRCH (no such
+ * task; smaps_rollup and pagemap of an exited task, whose open fails so on Linux), -ENOENT
+ * (another file name), -ENOMEM. An exited task's maps, smaps and status are empty.
  */
 int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct strbuf *sb);
+
+/*
+ * Public API (to move to include/mmsim/mmsim.h):
+ *
+ * mmsim_proc_pid_names: the names proc_pid_render knows, NULL-terminated.
+ *
+ * mmsim_proc_pid_read: read(2) of /proc/PID/<name> at offset into buf (count bytes at
+ * most), as pread of the live file. "pagemap" gives its 64-bit entries (offset and count
+ * multiples of 8, else -EINVAL; root's view, pfns shown); the text files give the bytes of
+ * their rendering. Returns the bytes read (0 at the end), -ESRCH, -ENOENT, -EINVAL, -ENOMEM.
+ */
+const char *const *mmsim_proc_pid_names(void);
+int64_t mmsim_proc_pid_read(struct mmsim_machine *m, int pid, const char *name, uint64_t offset,
+			    void *buf, size_t count);
 
 /* ---- helpers shared by the renderers and the JSON document ---------------------------- */
 
@@ -51,6 +67,13 @@ uint64_t global_node_page_state_pages(struct mm_sys *ms, enum node_stat_item i);
 /* A node's stat item in pages (byte items converted), clamped. */
 uint64_t node_page_state_pages(const struct mm_sys *ms, const pg_data_t *pgdat,
 			       enum node_stat_item i);
+/* HPAGE_PMD_NR of the machine's page-table format: base pages per PMD leaf. */
+uint64_t hpage_pmd_nr(const struct mm_sys *ms);
+/*
+ * The value /proc/vmstat and zoneinfo print for item i worth pages pages: the THP items
+ * (vmstat_item_print_in_thp) in huge pages, the others as they are.
+ */
+uint64_t node_stat_shown(const struct mm_sys *ms, enum node_stat_item i, uint64_t pages);
 
 /*
  * Free blocks of one order and migrate type on a zone's list. With cap != 0 counting stops

@@ -1,11 +1,14 @@
 /*
  * /proc/meminfo (Linux: fs/proc/meminfo.c meminfo_proc_show, show_val_kb).
  *
- * Shown: MemTotal, MemFree, MemAvailable, Mlocked, HighTotal/HighFree/LowTotal/LowFree
- * (only where ZONE_HIGHMEM is compiled, as CONFIG_HIGHMEM), Slab, SReclaimable, SUnreclaim,
- * PageTables. Every other line needs a counter the model does not keep yet (page cache,
- * LRU lists, swap, vmalloc, hugetlb, percpu ...) and is left out rather than shown as 0;
- * docs/proc.md lists them.
+ * Shown: MemTotal, MemFree, MemAvailable, Buffers, Cached, Mlocked,
+ * HighTotal/HighFree/LowTotal/LowFree (only where ZONE_HIGHMEM is compiled, as
+ * CONFIG_HIGHMEM), Dirty, Writeback, AnonPages, Mapped, Shmem, Slab, SReclaimable, SUnreclaim,
+ * PageTables, AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages, FilePmdMapped.
+ * Every other line needs a counter the model does not keep yet (LRU lists, swap, vmalloc,
+ * hugetlb, percpu ...) and is left out rather than shown as 0; docs/proc.md lists them.
+ * Buffers is the page cache of block devices (nr_blockdev_pages): the model caches no block
+ * device, so it is 0 by construction, not by omission.
  */
 #include "report/proc.h"
 #include "mm/page_alloc.h"
@@ -59,9 +62,16 @@ void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label
 	uint64_t sreclaim = global_node_page_state_pages(ms, NR_SLAB_RECLAIMABLE_B);
 	uint64_t sunreclaim = global_node_page_state_pages(ms, NR_SLAB_UNRECLAIMABLE_B);
 
+	/* Cached: NR_FILE_PAGES - total_swapcache_pages() - bufferram (no swap cache yet) */
+	uint64_t bufferram = 0;
+	uint64_t file = global_node_page_state_pages(ms, NR_FILE_PAGES);
+	uint64_t cached = file > bufferram ? file - bufferram : 0;
+
 	fn(arg, "MemTotal:", total << sh);
 	fn(arg, "MemFree:", freeram << sh);
 	fn(arg, "MemAvailable:", si_mem_available(ms) << sh);
+	fn(arg, "Buffers:", bufferram << sh);
+	fn(arg, "Cached:", cached << sh);
 	fn(arg, "Mlocked:", stat_pos(global_zone_page_state(ms, NR_MLOCK)) << sh);
 	if (arch_has_highmem(ms)) {
 		uint64_t htotal, hfree;
@@ -71,10 +81,24 @@ void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label
 		fn(arg, "LowTotal:", (total - htotal) << sh);
 		fn(arg, "LowFree:", (freeram - hfree) << sh);
 	}
+	static const struct { const char *label; enum node_stat_item item; } mapped[] = {
+		{ "Dirty:", NR_FILE_DIRTY }, { "Writeback:", NR_WRITEBACK },
+		{ "AnonPages:", NR_ANON_MAPPED }, { "Mapped:", NR_FILE_MAPPED },
+		{ "Shmem:", NR_SHMEM },
+	}, thp[] = {
+		/* kept in pages (not huge pages) since Linux 5.13: shown as they are */
+		{ "AnonHugePages:", NR_ANON_THPS }, { "ShmemHugePages:", NR_SHMEM_THPS },
+		{ "ShmemPmdMapped:", NR_SHMEM_PMDMAPPED }, { "FileHugePages:", NR_FILE_THPS },
+		{ "FilePmdMapped:", NR_FILE_PMDMAPPED },
+	};
+	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++)
+		fn(arg, mapped[i].label, global_node_page_state_pages(ms, mapped[i].item) << sh);
 	fn(arg, "Slab:", (sreclaim + sunreclaim) << sh);
 	fn(arg, "SReclaimable:", sreclaim << sh);
 	fn(arg, "SUnreclaim:", sunreclaim << sh);
 	fn(arg, "PageTables:", global_node_page_state_pages(ms, NR_PAGETABLE) << sh);
+	for (size_t i = 0; i < sizeof(thp) / sizeof(thp[0]); i++)
+		fn(arg, thp[i].label, global_node_page_state_pages(ms, thp[i].item) << sh);
 }
 
 /* show_val_kb: the label padded to 16 columns, the value right-aligned in 8, " kB". */

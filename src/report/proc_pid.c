@@ -1,11 +1,9 @@
 /*
- * /proc/PID/maps, /proc/PID/smaps (the VMA half) and the memory lines of /proc/PID/status
- * (Linux 6.18: fs/proc/task_mmu.c show_map_vma, show_vma_header_prefix, get_vma_name,
- * show_smap, __show_smap, show_smap_vma_flags, task_mem; fs/seq_file.c seq_pad; arch/x86
- * entry/vsyscall gate_vma). docs/proc-pid.md describes the formats.
- *
- * Page counts (Rss, Pss, ... VmRSS) come from the page tables (mm/memory.c mm_walk_ptes) and
- * the mm's rss_stat: anonymous pages only in this slice of issue 5 (smaps_pte_entry).
+ * /proc/PID/maps, the memory lines of /proc/PID/status and the dispatch of every /proc/PID
+ * file (Linux 6.18: fs/proc/task_mmu.c show_map_vma, show_vma_header_prefix, get_vma_name,
+ * show_smap_vma_flags, task_mem; fs/seq_file.c seq_pad; arch/x86 entry/vsyscall gate_vma).
+ * smaps and smaps_rollup are in report/proc_smaps.c, pagemap in report/proc_pagemap.c.
+ * docs/proc-pid.md describes the formats.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "mm/vma.h"
 #include "mmsim/mmsim.h"
 #include "report/proc.h"
+#include "report/task_mmu.h"
 
 /* seq_setwidth(m, 25 + sizeof(void *) * 6 - 1): the name starts after column 72 + 1 */
 #define MAPS_NAME_COLUMN 72
@@ -26,20 +25,8 @@
 /* The gate area of 64-bit x86 tasks (arch/x86/entry/vsyscall/vsyscall_64.c). */
 #define VSYSCALL_ADDR 0xffffffffff600000ull
 
-/* One line's worth of a VMA, real or the gate. */
-struct map_line {
-	uint64_t start, end;
-	vm_flags_t flags;
-	uint64_t pgoff;			/* bytes */
-	uint32_t major, minor;
-	uint64_t ino;
-	const char *path;		/* a file: escaped as seq_path does */
-	const char *name;		/* or a name, or NULL */
-	const char *name_fmt;		/* "[anon:%s]" ... with name */
-};
-
 /* show_vma_header_prefix and the name (show_map_vma). */
-static void show_map_line(struct strbuf *sb, const struct map_line *l)
+void show_map_line(struct strbuf *sb, const struct map_line *l)
 {
 	size_t begin = sb->len;
 	sb_printf(sb, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
@@ -71,7 +58,7 @@ static void show_map_line(struct strbuf *sb, const struct map_line *l)
 }
 
 /* get_vma_name + the prefix fields of a VMA. */
-static void vma_map_line(const struct vm_area_struct *vma, struct map_line *l)
+void vma_map_line(const struct vm_area_struct *vma, struct map_line *l)
 {
 	const struct mm_struct *mm = vma->vm_mm;
 	memset(l, 0, sizeof(*l));
@@ -111,7 +98,7 @@ static void vma_map_line(const struct vm_area_struct *vma, struct map_line *l)
 }
 
 /* The [vsyscall] line of a 64-bit x86 task (get_gate_vma), or false. */
-static bool gate_map_line(struct mmsim_machine *m, const struct task_struct *t, struct map_line *l)
+bool gate_map_line(struct mmsim_machine *m, const struct task_struct *t, struct map_line *l)
 {
 	if (m->desc.arch->id != ARCH_X86_64 || t->compat)
 		return false;
@@ -136,7 +123,7 @@ static const char *const vmflag_mnemonics[64] = {
 	[37] = "ss", [40] = "dp", [41] = "ui", [42] = "sl",
 };
 
-static void show_vmflags(struct strbuf *sb, vm_flags_t flags)
+void show_vmflags(struct strbuf *sb, vm_flags_t flags)
 {
 	bool soft_dirty = kernel_profile_current()->config_mem_soft_dirty;
 	sb_puts(sb, "VmFlags: ");
@@ -148,97 +135,6 @@ static void show_vmflags(struct strbuf *sb, vm_flags_t flags)
 			sb_printf(sb, "%s ", mn);
 	}
 	sb_puts(sb, "\n");
-}
-
-/*
- * THPeligible (thp_vma_allowable_orders for smaps): this kernel has THP "madvise" with only
- * the PMD size inheriting it, so an anonymous VMA with VM_HUGEPAGE (not VM_NOHUGEPAGE) that
- * holds an aligned 2 MiB range.
- */
-static bool thp_eligible(struct mmsim_machine *m, const struct vm_area_struct *vma)
-{
-	if (m->desc.arch->id != ARCH_X86_64 || !vma || vma->vm_file || vma->vm_ops)
-		return false;
-	if (!(vma->vm_flags & VM_HUGEPAGE) || (vma->vm_flags & (VM_NOHUGEPAGE | VM_SPECIAL | VM_HUGETLB)))
-		return false;
-	uint64_t hpage = 2ull << 20;
-	uint64_t haddr = (vma->vm_end - hpage) & ~(hpage - 1);
-	return vma->vm_end - vma->vm_start >= hpage && haddr >= vma->vm_start;
-}
-
-/* struct mem_size_stats (fs/proc/task_mmu.c): bytes, pss in bytes << PSS_SHIFT. */
-#define PSS_SHIFT 12
-struct mem_size_stats {
-	uint64_t resident, shared_clean, shared_dirty, private_clean, private_dirty;
-	uint64_t referenced, anonymous, pss, pss_dirty;
-	uint64_t page_size;
-};
-
-/* smaps_pte_entry -> smaps_account for one present PTE (the zero page is not counted). */
-static int smaps_pte_entry(uint64_t va, uint64_t prot, struct page *page, bool zero, void *arg)
-{
-	struct mem_size_stats *mss = arg;
-	uint64_t size = mss->page_size, pss = size << PSS_SHIFT;
-	bool dirty = (prot & PTE_DIRTY) != 0, young = (prot & PTE_ACCESSED) != 0, private;
-
-	(void)va;
-	if (zero || !page)
-		return 0;	/* vm_normal_page() is NULL for the zero page */
-	if (page_test(page, PG_anon))
-		mss->anonymous += size;
-	mss->resident += size;
-	if (young || page_test(page, PG_referenced))
-		mss->referenced += size;
-	/* refcount 1: certainly private; else the page's mapcount decides */
-	private = page->refcount == 1 || page->mapcount + 1 < 2;
-	if (!private)
-		pss /= (uint64_t)(page->mapcount + 1);
-	mss->pss += pss;
-	if (dirty || page_test(page, PG_dirty)) {
-		mss->pss_dirty += pss;
-		if (private)
-			mss->private_dirty += size;
-		else
-			mss->shared_dirty += size;
-	} else if (private) {
-		mss->private_clean += size;
-	} else {
-		mss->shared_clean += size;
-	}
-	return 0;
-}
-
-static void show_smap(struct mmsim_machine *m, struct strbuf *sb, const struct map_line *l,
-		      struct vm_area_struct *vma)
-{
-	struct mem_size_stats mss = { .page_size = m->mm.page_size };
-	uint64_t kps = m->mm.page_size >> 10;
-
-	if (vma)
-		mm_walk_ptes(vma->vm_mm, vma->vm_start, vma->vm_end, smaps_pte_entry, &mss);
-	const struct { const char *label; uint64_t bytes; } lines[] = {
-		{ "Rss:", mss.resident }, { "Pss:", mss.pss >> PSS_SHIFT },
-		{ "Pss_Dirty:", mss.pss_dirty >> PSS_SHIFT }, { "Shared_Clean:", mss.shared_clean },
-		{ "Shared_Dirty:", mss.shared_dirty }, { "Private_Clean:", mss.private_clean },
-		{ "Private_Dirty:", mss.private_dirty }, { "Referenced:", mss.referenced },
-		{ "Anonymous:", mss.anonymous }, { "KSM:", 0 }, { "LazyFree:", 0 },
-		{ "AnonHugePages:", 0 }, { "ShmemPmdMapped:", 0 }, { "FilePmdMapped:", 0 },
-		{ "Shared_Hugetlb:", 0 }, { "Private_Hugetlb:", 0 }, { "Swap:", 0 },
-		{ "SwapPss:", 0 },
-		{ "Locked:", vma && (vma->vm_flags & VM_LOCKED) ? mss.pss >> PSS_SHIFT : 0 },
-	};
-	show_map_line(sb, l);
-	sb_printf(sb, "Size:           %8llu kB\n", (unsigned long long)((l->end - l->start) >> 10));
-	sb_printf(sb, "KernelPageSize: %8llu kB\n", (unsigned long long)kps);
-	sb_printf(sb, "MMUPageSize:    %8llu kB\n", (unsigned long long)kps);
-	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		/* SEQ_PUT_DEC: a 16-column label, the value 8 wide; "Private_Hugetlb: " is
-		 * 17 columns with the value 7 wide: 24 columns either way */
-		sb_printf(sb, "%-16s%8llu kB\n", lines[i].label,
-			  (unsigned long long)(lines[i].bytes >> 10));
-	}
-	sb_printf(sb, "THPeligible:    %8u\n", thp_eligible(m, vma) ? 1u : 0u);
-	show_vmflags(sb, l->flags);
 }
 
 /* task_mem: the Vm* and Rss* lines (fs/proc/task_mmu.c). */
@@ -274,40 +170,62 @@ static void task_mem(struct mmsim_machine *m, struct strbuf *sb, const struct mm
 		sb_printf(sb, "%s:\t%8llu kB\n", lines[i].label, (unsigned long long)lines[i].kb);
 }
 
-int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct strbuf *sb)
+/* /proc/PID/maps: every VMA, then the gate. */
+static int show_maps(struct mmsim_machine *m, struct task_struct *t, struct strbuf *sb)
 {
-	struct task_struct *t = find_task_by_pid(m, pid);
-	bool maps = !strcmp(file, "maps"), smaps = !strcmp(file, "smaps");
-	bool status = !strcmp(file, "status");
-	if (!maps && !smaps && !status)
-		return -ENOENT;
-	if (!t)
-		return -ESRCH;
-	struct mm_struct *mm = t->mm;
-	if (!mm)
-		return 0;		/* a zombie or a kernel thread: empty files */
-	if (status) {
-		task_mem(m, sb, mm);
-		return sb->err;
-	}
 	struct vma_iterator vmi;
 	struct vm_area_struct *vma;
 	struct map_line l;
-	vma_iter_init(&vmi, &mm->mm_mt, 0);
+
+	if (!t->mm)
+		return 0;		/* a zombie or a kernel thread: an empty file */
+	vma_iter_init(&vmi, &t->mm->mm_mt, 0);
 	for_each_vma(vmi, vma) {
 		vma_map_line(vma, &l);
-		if (maps)
-			show_map_line(sb, &l);
-		else
-			show_smap(m, sb, &l, vma);
+		show_map_line(sb, &l);
 	}
-	if (gate_map_line(m, t, &l)) {
-		if (maps)
-			show_map_line(sb, &l);
-		else
-			show_smap(m, sb, &l, NULL);
-	}
+	if (gate_map_line(m, t, &l))
+		show_map_line(sb, &l);
 	return sb->err;
+}
+
+static int show_status(struct mmsim_machine *m, struct task_struct *t, struct strbuf *sb)
+{
+	if (t->mm)
+		task_mem(m, sb, t->mm);
+	return sb->err;
+}
+
+/* The text files of /proc/PID, by name. */
+static const struct {
+	const char *name;
+	int (*show)(struct mmsim_machine *m, struct task_struct *t, struct strbuf *sb);
+} pid_files[] = {
+	{ "maps", show_maps },
+	{ "smaps", show_smaps },
+	{ "smaps_rollup", show_smaps_rollup },
+	{ "status", show_status },
+	{ "pagemap", show_pagemap_text },	/* text form; the bytes: mmsim_proc_pid_read */
+};
+
+int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct strbuf *sb)
+{
+	for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++) {
+		if (strcmp(pid_files[i].name, file) != 0)
+			continue;
+		struct task_struct *t = find_task_by_pid(m, pid);
+		if (!t)
+			return -ESRCH;
+		return pid_files[i].show(m, t, sb);
+	}
+	return -ENOENT;
+}
+
+const char *const *mmsim_proc_pid_names(void)
+{
+	static const char *const names[] = { "maps", "smaps", "smaps_rollup", "status", "pagemap",
+					      NULL };
+	return names;
 }
 
 int mmsim_proc_pid_render(mmsim_machine *m, int pid, const char *name, char **out, size_t *len)
@@ -322,4 +240,36 @@ int mmsim_proc_pid_render(mmsim_machine *m, int pid, const char *name, char **ou
 		return ret;
 	}
 	return sb_finish(&sb, out, len);
+}
+
+int64_t mmsim_proc_pid_read(mmsim_machine *m, int pid, const char *name, uint64_t offset,
+			    void *buf, size_t count)
+{
+	if (!m || !name || (!buf && count))
+		return -EINVAL;
+	if (!strcmp(name, "pagemap")) {
+		struct task_struct *t = find_task_by_pid(m, pid);
+		if (!t)
+			return -ESRCH;
+		return pagemap_read(m, t, offset, buf, count);
+	}
+	/* a text file: its bytes from offset, as read(2) of a seq_file after lseek */
+	struct strbuf sb;
+	sb_init(&sb);
+	int ret = proc_pid_render(m, pid, name, &sb);
+	if (!ret)
+		ret = sb.err;
+	if (ret) {
+		sb_free(&sb);
+		return ret;
+	}
+	size_t n = 0;
+	if (offset < sb.len) {
+		n = sb.len - (size_t)offset;
+		if (n > count)
+			n = count;
+		memcpy(buf, sb.buf + offset, n);
+	}
+	sb_free(&sb);
+	return (int64_t)n;
 }

@@ -7,9 +7,11 @@
  * event counters (numa_hit ...), the dirty thresholds and nr_memmap_pages are absent. The
  * "Number of mixed blocks" table needs CONFIG_PAGE_OWNER, which the reference kernel lacks,
  * so it is absent as there. The CMA migrate type is not compiled in on the reference kernel
- * and is not shown. docs/proc.md has the whole list.
+ * and is not shown. The THP counters (nr_anon_transparent_hugepages ...) are kept in pages
+ * and shown in huge pages, as vmstat_item_print_in_thp says. docs/proc.md has the list.
  */
 #include "report/proc.h"
+#include "hw/mmu.h"
 #include "mm/page_alloc.h"
 
 const char *proc_zone_name(const struct mm_sys *ms, const struct zone *z, unsigned int zidx)
@@ -34,6 +36,28 @@ uint64_t global_node_page_state_pages(struct mm_sys *ms, enum node_stat_item i)
 	if (node_stat_is_bytes(i))
 		v /= (int64_t)ms->page_size;
 	return stat_pos(v);
+}
+
+uint64_t hpage_pmd_nr(const struct mm_sys *ms)
+{
+	const struct pt_format *f = ms->mmus && ms->mmus[0].fmt ? ms->mmus[0].fmt :
+				    pt_format_default(ms->arch->id);
+
+	if (!f || f->nr_levels < 2)
+		return 1;
+	return 1ull << (f->level[f->nr_levels - 2].shift - f->granule_shift);
+}
+
+/* vmstat_item_print_in_thp: THP counters are kept in pages and shown in huge pages. */
+static bool node_stat_print_in_thp(enum node_stat_item i)
+{
+	return i == NR_ANON_THPS || i == NR_FILE_THPS || i == NR_SHMEM_THPS ||
+	       i == NR_SHMEM_PMDMAPPED || i == NR_FILE_PMDMAPPED;
+}
+
+uint64_t node_stat_shown(const struct mm_sys *ms, enum node_stat_item i, uint64_t pages)
+{
+	return node_stat_print_in_thp(i) ? pages / hpage_pmd_nr(ms) : pages;
 }
 
 uint64_t free_list_count(const struct zone *z, unsigned int order, int mt, uint64_t cap,
@@ -220,7 +244,8 @@ static void zoneinfo_zone(struct mm_sys *ms, const pg_data_t *pgdat, const struc
 		sb_puts(sb, "\n  per-node stats");
 		for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
 			sb_printf(sb, "\n      %-12s %lu", node_stat_names[i],
-				  (unsigned long)node_page_state_pages(ms, pgdat, i));
+				  (unsigned long)node_stat_shown(ms, i,
+						node_page_state_pages(ms, pgdat, i)));
 	}
 	sb_printf(sb,
 		  "\n  pages free     %lu"
@@ -285,7 +310,8 @@ void proc_vmstat(struct mm_sys *ms, struct strbuf *sb)
 			  (unsigned long)stat_pos(global_zone_page_state(ms, i)));
 	for (int i = 0; i < NR_VM_NODE_STAT_ITEMS; i++)
 		sb_printf(sb, "%s %lu\n", node_stat_names[i],
-			  (unsigned long)global_node_page_state_pages(ms, i));
+			  (unsigned long)node_stat_shown(ms, i,
+							 global_node_page_state_pages(ms, i)));
 	/* System-wide vm_stat items: of these the model keeps only the boot memmap size. */
 	sb_printf(sb, "nr_memmap_boot_pages %lu\n", (unsigned long)ms->memmap_pages);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)

@@ -3,7 +3,11 @@
 # here independently of mmsim (a write to a fresh anonymous page is one fault and 4 kB of RSS;
 # a read maps the zero page: one fault, no RSS; a second touch of a page faults no more), the
 # SIGSEGV of an access outside any VMA, a bad line's file:line:column, gzip input, --json,
-# and determinism.
+# and determinism; the fast path against --no-fast-path; --log (the process an strace log's
+# replay builds: tests/data/strace/cat-recorded.log, cat as pid 26592, its heap
+# 0x555555560000-0x555555581000 after brk, libc's relro page 0x7ffff7fa2000 read-only after
+# mprotect) and its errors; and, where strace and valgrind run, a log recorded around
+# valgrind with the lackey trace of the same run.
 # usage: bash trace.sh MMSIM-BINARY SOURCE-DIR
 set -eu
 MMSIM=$1
@@ -102,4 +106,101 @@ fi
 sed 's/"seconds":[0-9.]*//' "$tmp/out" >"$tmp/j1"
 run trace --auto-vma --json "$lk"
 sed 's/"seconds":[0-9.]*//' "$tmp/out" | cmp -s - "$tmp/j1" || fail "trace --json: two runs differ"
+
+# the fast path counts what the full path counts (every field but the time)
+for t in "$lk" "$tmp/rw.trace" "$tmp/span.trace"; do
+	run trace --auto-vma --json "$t"
+	sed 's/"seconds":[0-9.]*//' "$tmp/out" >"$tmp/fast"
+	run trace --auto-vma --json --no-fast-path "$t"
+	sed 's/"seconds":[0-9.]*//' "$tmp/out" | cmp -s - "$tmp/fast" ||
+		fail "--no-fast-path counts differently on $t"
+done
+
+# bad lackey lines: file:line:column and what was expected
+printf 'I  0401ab70,3\n L 10zz,4\n' >"$tmp/badaddr.lackey"
+run trace --auto-vma "$tmp/badaddr.lackey"
+[ "$rc" = 1 ] || fail "bad lackey address: exit $rc, expected 1"
+grep -q "^mmsim: $tmp/badaddr.lackey:2:6: expected ',' and the size" "$tmp/err" ||
+	fail "bad lackey address: no file:2:6"
+printf ' S 10,0\n' >"$tmp/size0.lackey"
+run trace --auto-vma "$tmp/size0.lackey"
+[ "$rc" = 1 ] || fail "lackey size 0: exit $rc, expected 1"
+grep -q "^mmsim: $tmp/size0.lackey:1:7: expected a size of at least 1 byte" "$tmp/err" ||
+	fail "lackey size 0: no file:1:7"
+
+# --log: 20 heap pages of cat's heap written (and read back): 20 faults, 80 kB more RSS
+log=$SRC/tests/data/strace/cat-recorded.log
+: >"$tmp/heap.trace"
+for i in $(seq 0 19); do
+	printf '%x W\n%x R\n' $((0x555555560000 + i * 4096 + 8)) $((0x555555560000 + i * 4096)) \
+		>>"$tmp/heap.trace"
+done
+run trace --log "$log" "$tmp/heap.trace"
+[ "$rc" = 0 ] || fail "trace --log heap.trace: exit $rc"
+grep -q "^process: *pid 26592 of $log" "$tmp/out" || fail "trace --log: no process line"
+want pgfault 20 "20 heap pages written"
+before=$(sed -n 's/^process:.*RSS \([0-9]*\) kB before.*/\1/p' "$tmp/out")
+want rss $((before + 80)) "20 heap pages written"
+grep -q "^log: .*, 0 differ" "$tmp/out" || fail "trace --log: the replay differs"
+if command -v python3 >/dev/null; then
+	run trace --log "$log" --json "$tmp/heap.trace"
+	python3 - "$tmp/out" <<'PY' || fail "trace --log --json heap.trace: counts"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["pid"] == 26592, d
+assert d["pgfault"] == 20, d
+assert d["rss_kb"] == d["rss_before_kb"] + 80, d
+assert d["vmas"] == d["vmas_before"] and d["auto_mmap"] == 0, d
+assert d["log"]["diverged"] == 0 and d["log"]["calls"] >= 30, d
+PY
+fi
+
+# the log's last layout: libc's relro page is read-only, so a store there is SEGV_ACCERR
+printf '555555560000 W\n7ffff7fa2008 W\n' >"$tmp/relro.trace"
+run trace --log "$log" "$tmp/relro.trace"
+[ "$rc" = 1 ] || fail "store to relro: exit $rc, expected 1"
+grep -q "^mmsim: $tmp/relro.trace:2: SIGSEGV (SEGV_ACCERR) at address 0x7ffff7fa2008" \
+	"$tmp/err" || fail "store to relro: no SEGV_ACCERR at line 2"
+
+# a process the log does not have: --pid names the log; ==PID== names the trace's line
+run trace --log "$log" --pid 4242 "$tmp/heap.trace"
+[ "$rc" = 1 ] || fail "--pid 4242: exit $rc, expected 1"
+grep -q "^mmsim: $log: the log has no process 4242 (its processes: 26592)" "$tmp/err" ||
+	fail "--pid 4242: no error naming the log"
+printf '==4242== Lackey, an example Valgrind tool\n S 555555560000,8\n' >"$tmp/other.lackey"
+run trace --log "$log" "$tmp/other.lackey"
+[ "$rc" = 1 ] || fail "trace of pid 4242: exit $rc, expected 1"
+grep -q "^mmsim: $tmp/other.lackey:1: the trace is of process 4242, which the log" \
+	"$tmp/err" || fail "trace of pid 4242: no error at the trace's line 1"
+run trace --log "$log" --pid 26592 "$tmp/other.lackey"
+[ "$rc" = 0 ] || fail "trace of pid 4242 with --pid 26592: exit $rc"
+run trace --pid 3 "$tmp/heap.trace"
+[ "$rc" = 2 ] || fail "--pid without --log: exit $rc, expected 2"
+
+# --keep-going: accesses answered with a signal are counted and skipped, the run goes on
+printf 'I  00401000,4\n L 00000010,8\n S 00401008,8\n L 00000020,4\n' >"$tmp/sig.lackey"
+run trace "$tmp/sig.lackey"
+[ "$rc" = 1 ] || fail "trace of unmapped accesses: exit $rc, expected 1"
+run trace --keep-going --json "$tmp/sig.lackey"
+[ "$rc" = 0 ] || fail "trace --keep-going: exit $rc"
+grep -q '"accesses":4,' "$tmp/out" || fail "trace --keep-going: not every access ran"
+grep -q '"signals":4,"signal":11,"signal_addr":4198400,"signal_line":1,' "$tmp/out" ||
+	fail "trace --keep-going: the signals are not counted or the first is not described"
+grep -q "4 accesses skipped after a signal; the first: line 1" "$tmp/err" ||
+	fail "trace --keep-going: no note on stderr"
+
+# a log recorded around valgrind, and valgrind's trace of the same run: the same process,
+# its layout at valgrind's addresses (skipped where strace or valgrind cannot run)
+if command -v valgrind >/dev/null && command -v strace >/dev/null &&
+	strace -o /dev/null true 2>/dev/null; then
+	(cd "$tmp" && setarch -R strace -f -y -e trace=memory,process -o vg.strace \
+		valgrind --tool=lackey --trace-mem=yes --log-file=vg.lackey /usr/bin/true) \
+		>/dev/null 2>&1 || fail "strace valgrind true: did not run"
+	vgpid=$(sed -n '1s/^==\([0-9]*\)==.*/\1/p' "$tmp/vg.lackey")
+	run trace --log "$tmp/vg.strace" --auto-vma "$tmp/vg.lackey"
+	[ "$rc" = 0 ] || fail "trace --log vg.strace vg.lackey: exit $rc"
+	grep -q "^process: *pid $vgpid of $tmp/vg.strace (the pid the trace names" "$tmp/out" ||
+		fail "trace --log vg.strace: not valgrind's process $vgpid"
+	[ "$(field pgfault)" -gt 10 ] || fail "trace --log vg.strace: too few faults"
+fi
 exit 0

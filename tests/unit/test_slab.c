@@ -171,9 +171,9 @@ static void test_geometry_matches_host_slabinfo(void **state)
 	}
 	assert_true(compared >= 230);
 	/* kmalloc-8 .. kmalloc-8k, kmalloc-96, kmalloc-192, kmem_cache, kmem_cache_node, and the
-	   address-space caches: vm_area_struct, mm_struct, maple_node, task_struct, files_cache,
-	   filp, inode_cache */
-	assert_int_equal(boot_lines, 15 + 7);
+	   address-space caches: vm_area_struct, mm_struct, maple_node, anon_vma, anon_vma_chain,
+	   task_struct, files_cache, filp, inode_cache, and the page cache's radix_tree_node */
+	assert_int_equal(boot_lines, 15 + 10);
 	check_valid(m);
 	free(ours);
 	free(host);
@@ -265,12 +265,14 @@ static void test_slabinfo_format(void **state)
 	/* newest: the address-space caches, created after the slab allocator is up (as Linux's
 	   proc_caches_init, vma_state_init, files_init, inode_init run after kmem_cache_init) */
 	static const char *const later[] = { "vm_area_struct", "mm_struct", "maple_node",
-		"task_struct", "files_cache", "filp", "inode_cache" };
-	for (size_t i = 0; i < 7; i++) {
+		"anon_vma", "anon_vma_chain", "task_struct", "files_cache", "filp", "inode_cache",
+		"radix_tree_node" };
+	const size_t nlater = sizeof(later) / sizeof(later[0]);
+	for (size_t i = 0; i < nlater; i++) {
 		struct slabinfo_line l;
 		bool known = false;
 		assert_true(parse_line(p, &l));
-		for (size_t k = 0; k < 7; k++)
+		for (size_t k = 0; k < nlater; k++)
 			known |= strcmp(l.name, later[k]) == 0;
 		if (!known)
 			fail_msg("line %zu of slabinfo is %s, expected an address-space cache", i + 3,

@@ -33,6 +33,7 @@
 
 #include "mmsim/mmsim.h"
 #include "kernel/machine.h"
+#include "mm/rmap.h"
 #include "mm/vma.h"
 #include "mm/mmzone.h"
 #include "mm/slab.h"
@@ -827,13 +828,23 @@ static void test_merge_new_range(void **state)
 	(void)state;
 	mmsim_machine *m = boot_default();
 	struct mm_sys *ms = msys(m);
-	/* distinct anon_vma identities (never dereferenced) */
-	static char anon_ids[4];
 	for (size_t i = 0; i < sizeof(merge_cases) / sizeof(merge_cases[0]); i++) {
 		const struct merge_case *c = &merge_cases[i];
 		struct cache_swap cs;
 		swap_in(ms, &cs, &ms->vm_area_cachep, "test_vm_area", 192, 0, SLAB_HWCACHE_ALIGN);
 		struct mm_struct *mm = mm_new(ms);
+		/*
+		 * distinct anon_vmas #1..#3: each prepared for a VMA of another mm, far apart (so
+		 * none is reused); prev, next and the range chain to them with dup_anon_vma
+		 */
+		struct mm_struct *mm2 = mm_new(ms);
+		struct vm_area_struct *owner[4] = { NULL };
+		for (int k = 1; k < 4; k++) {
+			owner[k] = mk(mm2, BASE + (uint64_t)k * 64 * PG, BASE + ((uint64_t)k * 64 + 1) * PG,
+				      DATA, NULL, 0);
+			assert_int_equal(vma_link(mm2, owner[k]), 0);
+			assert_int_equal(anon_vma_prepare(owner[k]), 0);
+		}
 		struct file f = { .f_count = 1 };
 		struct file *file = c->file ? &f : NULL;
 		/* names: 1 and 2 differ, 3 and 4 are different objects with the same text as 1 */
@@ -845,7 +856,8 @@ static void test_merge_new_range(void **state)
 			prev->anon_name = names[c->prev_name];
 			if (prev->anon_name)
 				prev->anon_name->refcount++;
-			prev->anon_vma = c->prev_anon ? (struct anon_vma *)&anon_ids[c->prev_anon] : NULL;
+			if (c->prev_anon)
+				assert_int_equal(dup_anon_vma(prev, owner[c->prev_anon]), 0);
 			assert_int_equal(vma_link(mm, prev), 0);
 			if (prev->vm_flags & VM_LOCKED)
 				mm->locked_vm += 4;	/* mlock's part */
@@ -856,7 +868,8 @@ static void test_merge_new_range(void **state)
 			next->anon_name = names[c->next_name];
 			if (next->anon_name)
 				next->anon_name->refcount++;
-			next->anon_vma = c->next_anon ? (struct anon_vma *)&anon_ids[c->next_anon] : NULL;
+			if (c->next_anon)
+				assert_int_equal(dup_anon_vma(next, owner[c->next_anon]), 0);
 			assert_int_equal(vma_link(mm, next), 0);
 		}
 		check_mm(mm);
@@ -866,7 +879,7 @@ static void test_merge_new_range(void **state)
 			.start = BASE + 4 * PG, .end = BASE + 8 * PG,
 			.pgoff = file ? 14 : (BASE + 4 * PG) / PG,
 			.flags = c->new_flags, .file = file,
-			.anon_vma = c->new_anon ? (struct anon_vma *)&anon_ids[c->new_anon] : NULL,
+			.anon_vma = c->new_anon ? owner[c->new_anon]->anon_vma : NULL,
 			.anon_name = names[c->new_name],
 		};
 		struct vm_area_struct *got = vma_merge_new_range(&vmg);
@@ -899,6 +912,7 @@ static void test_merge_new_range(void **state)
 			assert_int_equal(mm->total_vm, 12);
 		check_mm(mm);
 		mm_free(mm);
+		mm_free(mm2);
 		swap_out(ms, &cs);
 		for (int k = 1; k < 5; k++) {
 			assert_int_equal(names[k]->refcount, 1);
