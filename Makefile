@@ -4,7 +4,9 @@
 #   make demo     release build, then boot the default machine, show its physical memory,
 #                 translate addresses through its page tables and TLB, and run a process:
 #                 exec of a real ELF file, brk and mmap, its /proc/PID/maps, page faults
-#                 (zero page, copy-on-write, the page cache and fault-around, a huge page)
+#                 (zero page, copy-on-write, the page cache and fault-around, a huge page),
+#                 memory pressure (reclaim, swap, the OOM killer) and the page-replacement
+#                 policies on Belady's string
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -49,6 +51,13 @@ demo: build-release
 	@echo
 	@echo '== mmsim run examples/huge-page.mms: one fault maps a 2 MiB transparent huge page'
 	@build/release/mmsim run --echo examples/huge-page.mms
+	@echo
+	@echo '== mmsim run examples/memory-pressure.mms: reclaim, swap on a real file, the OOM killer'
+	@build/release/mmsim run --echo examples/memory-pressure.mms
+	@echo
+	@echo '== mmsim trace --policy all: 19 page-replacement policies on the string 1 2 3 4 1 2 5 1 2 3 4 5'
+	@echo '   (3 frames; with 4, FIFO faults 10 times: Belady'"'"'s anomaly)'
+	@build/release/mmsim trace --policy all --frames 3 --page-size raw examples/belady.trace
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

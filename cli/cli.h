@@ -72,6 +72,8 @@ void machine_args_free(struct machine_args *a);
 int machine_args_add(struct machine_args *a, int id, const char *value, const char *cmd);
 /* Build the configuration (the caller frees it); 0 or an exit status (error printed). */
 int machine_args_config(const struct machine_args *a, mmsim_config **out);
+/* Read all of path ("-": standard input) into a malloc'd, NUL-terminated buffer. -errno. */
+int read_all(const char *path, char **out, size_t *len);
 /* Build the configuration and boot it; 0 or an exit status (error printed). */
 int machine_args_boot(const struct machine_args *a, mmsim_machine **out);
 /* The "Machine:" block of a command's help. */

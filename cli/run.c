@@ -37,8 +37,8 @@ void run_help(FILE *f)
 	      "  mmsim run --echo --check examples/brk-heap.mms\n", f);
 }
 
-/* Read all of path ("-": stdin) into a malloc'd buffer. */
-static int read_all(const char *path, char **out, size_t *len)
+/* Read all of path ("-": stdin) into a malloc'd buffer (NUL-terminated). */
+int read_all(const char *path, char **out, size_t *len)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (!f)

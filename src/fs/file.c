@@ -24,6 +24,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/slab.h"
+#include "mm/workingset.h"
 #include "util/error.h"
 
 #define INODE_HASH_BITS 8
@@ -129,6 +130,7 @@ static void inode_free(struct fs_state *fs, struct inode *inode)
 		*pp = inode->i_hash_next;
 	fs->nr_inodes--;
 	mapping_drop_all(&inode->i_data);
+	workingset_forget_mapping(&inode->i_data);	/* its shadow entries */
 	xa_destroy(&inode->i_data.i_pages);
 	mapping_writeback_release(&inode->i_data);
 	if (inode->host_fd >= 0)
@@ -492,7 +494,9 @@ int fs_validate(struct fs_state *fs, struct mmsim_error *err)
 	if (ret)
 		return ret;
 	struct mm_sys *ms = fs->ms;
-	int64_t fp = global_node_page_state(ms, NR_FILE_PAGES);
+	/* the swap cache counts in nr_file_pages too (__swap_cache_add_folio) */
+	int64_t fp = global_node_page_state(ms, NR_FILE_PAGES) -
+		     global_node_page_state(ms, NR_SWAPCACHE);
 	int64_t sh = global_node_page_state(ms, NR_SHMEM);
 	int64_t dirty = global_node_page_state(ms, NR_FILE_DIRTY);
 	if (fp != sums.file_pages || sh != sums.shmem || dirty != sums.dirty)

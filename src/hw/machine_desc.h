@@ -91,6 +91,11 @@ struct machine_desc {
 	unsigned int read_ahead_kb;		/* the block device's queue/read_ahead_kb */
 	int file_writes;			/* enum file_writes_mode: 0 copy, 1 real */
 	bool check;				/* run every validator after every operation */
+	/* swap= (mm/swapfile.c swap_boot): an area swapped on at boot */
+	bool swap_set;
+	char swap_path[256];			/* "" with swap_set: a scratch file */
+	uint64_t swap_size;			/* bytes, for a file to be made (0: not given) */
+	int swap_prio;				/* SWAP_FLAG_PREFER priority, -1: the default */
 	int anon_vma_name;			/* CONFIG_ANON_VMA_NAME: -1 as the kernel profile
 						   (off on the reference kernel), 0 off, 1 on */
 	/* MMU */

@@ -797,6 +797,54 @@ static int set_file_writes(struct machine_desc *d, const char *v, const struct w
 	return rc;
 }
 
+/*
+ * swap = PATH[:SIZE[:PRIO]] | SIZE: swapon at boot (swap_boot). PATH (absolute) is made with
+ * mkswap when it does not exist, SIZE bytes; a bare SIZE makes a scratch file; PRIO 0..32767
+ * is swapon's SWAP_FLAG_PREFER priority (default: the kernel's next negative one).
+ */
+static int set_swap(struct machine_desc *d, const char *v, const struct where *w,
+		    unsigned int n)
+{
+	char buf[sizeof(d->swap_path)], *size, *prio = NULL;
+	uint64_t x = 0;
+	int rc;
+
+	(void)n;
+	if (strlen(v) >= sizeof(buf))
+		return bad(w, lead(v), "a swap path of at most %zu bytes", sizeof(buf) - 1);
+	strcpy(buf, v);
+	d->swap_prio = -1;
+	d->swap_size = 0;
+	d->swap_path[0] = '\0';
+	if (buf[0] != '/') {
+		rc = value_size(buf, w, &x);
+		if (rc)
+			return rc;
+		d->swap_size = x;
+		d->swap_set = true;
+		return 0;
+	}
+	size = strchr(buf, ':');
+	if (size) {
+		*size++ = '\0';
+		prio = strchr(size, ':');
+		if (prio)
+			*prio++ = '\0';
+		if (*size && (rc = value_size(size, w, &x)))
+			return rc;
+		d->swap_size = x;
+		if (prio) {
+			rc = value_uint(prio, w, 0, 32767, &x);
+			if (rc)
+				return rc;
+			d->swap_prio = (int)x;
+		}
+	}
+	strcpy(d->swap_path, buf);
+	d->swap_set = true;
+	return 0;
+}
+
 static int set_check(struct machine_desc *d, const char *v, const struct where *w,
 		     unsigned int n)
 {
@@ -1057,6 +1105,7 @@ static const struct key_def keys[] = {
 	{ "range", SEC_NODE, set_node_range },
 	{ "distance", SEC_NODE, set_node_distance },
 	{ "check", SEC_OPTION, set_check },
+	{ "swap", SEC_OPTION, set_swap },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -1185,7 +1234,7 @@ static int apply_option(struct machine_desc *d, const char *key, const char *val
 		       "node.N.distance, movablecore, kernelcore, min_free_kbytes, "
 		       "watermark_scale_factor, lowmem_reserve_ratio, "
 		       "percpu_pagelist_high_fraction, thp, thp_defrag, thp_use_zero_page, fault_around_bytes, "
-		       "read_ahead_kb, file_writes or check", key, hint);
+		       "read_ahead_kb, file_writes, swap or check", key, hint);
 }
 
 /* ---- the public API ------------------------------------------------------------- */

@@ -12,7 +12,10 @@
  * Statements (one per line; docs/scenario-language.md is the reference):
  *   machine KEY=VALUE...        machine description, before the machine boots
  *   sysctl NAME=VALUE           vm.max_map_count, vm.mmap_min_addr, vm.legacy_va_layout,
- *                               vm.overcommit_memory, kernel.randomize_va_space
+ *                               vm.overcommit_memory, vm.overcommit_ratio, vm.swappiness,
+ *                               vm.panic_on_oom, vm.oom_kill_allocating_task,
+ *                               vm.drop_caches (writing it drops the caches at once),
+ *                               kernel.randomize_va_space
  *   aslr on|off                 personality of tasks created later (default off: setarch -R)
  *   env NAME=VALUE              environment of later execs (default: empty)
  *   ulimit PID stack|data|memlock|as SIZE|unlimited
@@ -41,6 +44,8 @@
 #include "kernel/machine.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
+#include "mm/oom.h"
+#include "mm/swap.h"
 #include "report/proc.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -312,11 +317,20 @@ static int stmt_sysctl(struct scn *s, const char *rest)
 		c->overcommit_ratio = (int)v;
 	else if (strcmp(word, "kernel.randomize_va_space") == 0 && v <= 2)
 		c->randomize_va_space = (int)v;
+	else if (strcmp(word, "vm.swappiness") == 0 && v <= 200)
+		c->swappiness = (int)v;
+	else if (strcmp(word, "vm.panic_on_oom") == 0 && v <= 2)
+		c->panic_on_oom = (int)v;
+	else if (strcmp(word, "vm.oom_kill_allocating_task") == 0 && v <= 1)
+		c->oom_kill_allocating_task = (int)v;
+	else if (strcmp(word, "vm.drop_caches") == 0 && v >= 1 && v <= 4)
+		return drop_caches(&s->m->mm, (int)v);	/* an action, not a setting */
 	else
 		return scn_error(s, -EINVAL, 8, "sysctl %s=%s: expected vm.max_map_count, "
 				 "vm.mmap_min_addr, vm.legacy_va_layout (0-1), vm.overcommit_memory "
-				 "(0-2), vm.overcommit_ratio or kernel.randomize_va_space (0-2)",
-				 word, eq + 1);
+				 "(0-2), vm.overcommit_ratio, vm.swappiness (0-200), vm.panic_on_oom "
+				 "(0-2), vm.oom_kill_allocating_task (0-1), vm.drop_caches (1-4) or "
+				 "kernel.randomize_va_space (0-2)", word, eq + 1);
 	return 0;
 }
 
@@ -1007,8 +1021,12 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 				 ret == -ENOSYS ? "this kind of fault is not modelled (the pages of "
 				 "special mappings such as [vdso], hugetlbfs)" : mmsim_strerror(ret));
 	const char *sig = res.signo == MMSIM_SIGSEGV ? "SIGSEGV" :
-			  res.signo == MMSIM_SIGBUS ? "SIGBUS" : NULL;
-	if (res.signo) {
+			  res.signo == MMSIM_SIGBUS ? "SIGBUS" :
+			  res.signo == MMSIM_SIGKILL ? "SIGKILL" : NULL;
+	if (res.signo == MMSIM_SIGKILL) {	/* the OOM killer: the task has exited already */
+		snprintf(what, sizeof(what), "SIGKILL");
+		sb_printf(s->out, "%d +++ killed by %s +++\n", pid, what);
+	} else if (res.signo) {
 		snprintf(what, sizeof(what), "%s (%s at 0x%llx)", sig ? sig : "a signal",
 			 res.signo == MMSIM_SIGSEGV ? (res.si_code == MMSIM_SEGV_MAPERR ?
 			 "SEGV_MAPERR" : "SEGV_ACCERR") : "BUS_ADRERR",
@@ -1078,6 +1096,13 @@ static int run_statement(struct scn *s, const char *line, const char *heredoc)
 
 int mmsim_script_run(mmsim_config *cfg, const char *name, const char *text, size_t len,
 		     unsigned int flags, char **out, size_t *outlen, struct mmsim_error *err)
+{
+	return scenario_run_keep(cfg, name, text, len, flags, out, outlen, err, NULL);
+}
+
+int scenario_run_keep(mmsim_config *cfg, const char *name, const char *text, size_t len,
+		      unsigned int flags, char **out, size_t *outlen, struct mmsim_error *err,
+		      mmsim_machine **keep)
 {
 	struct strbuf sb;
 	struct scn *s;
@@ -1158,6 +1183,11 @@ int mmsim_script_run(mmsim_config *cfg, const char *name, const char *text, size
 		}
 		if (!ret)
 			ret = run_statement(s, line, heredoc);
+		/* vm.panic_on_oom: the machine stopped (mm/oom_kill.c mm_panic), whatever the
+		   statement itself reported (its allocation failed) */
+		const char *panic_msg;
+		if (s->m && mm_panicked(&s->m->mm, &panic_msg))
+			ret = scn_error(s, -EIO, 1, "Kernel panic - not syncing: %s", panic_msg);
 		if (!ret && (flags & MMSIM_SCRIPT_CHECK) && s->m) {
 			struct mmsim_error e = { 0 };
 			int v = mmsim_machine_validate(s->m, &e);
@@ -1170,7 +1200,9 @@ int mmsim_script_run(mmsim_config *cfg, const char *name, const char *text, size
 	}
 	for (unsigned int i = 0; i < s->nr_env; i++)
 		free(s->env[i]);
-	if (s->m)
+	if (keep)
+		*keep = s->m;
+	else if (s->m)
 		mmsim_machine_free(s->m);
 	free(s);
 	if (sb_finish(&sb, out, outlen) < 0 && ret == 0)

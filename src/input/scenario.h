@@ -9,4 +9,13 @@
 #ifndef MMSIM_INPUT_SCENARIO_H
 #define MMSIM_INPUT_SCENARIO_H
 #include "mmsim/mmsim.h"
+
+/*
+ * mmsim_script_run that does not free its machine: *keep gets it (NULL when the script
+ * never needed one), for a caller that goes on with the processes the script made (mmsim
+ * trace --script). The caller frees it with mmsim_machine_free.
+ */
+int scenario_run_keep(mmsim_config *cfg, const char *name, const char *text, size_t len,
+		      unsigned int flags, char **out, size_t *outlen, struct mmsim_error *err,
+		      mmsim_machine **keep);
 #endif

@@ -149,7 +149,7 @@ enum {
 	C_MADV = 1u << 4, C_MCL = 1u << 5, C_MS = 1u << 6, C_MLOCK = 1u << 7, C_PR = 1u << 8,
 	C_CLONE = 1u << 9, C_SIG = 1u << 10, C_AT = 1u << 11, C_O = 1u << 12,
 	C_RLIMIT = 1u << 13, C_RLIMV = 1u << 14, C_PRVMA = 1u << 15, C_SEEK = 1u << 16,
-	C_FADV = 1u << 17,
+	C_FADV = 1u << 17, C_SWAP = 1u << 18,
 };
 
 struct sym {
@@ -238,6 +238,10 @@ static const struct sym syms[] = {
 	{ "POSIX_FADV_NORMAL", 0, C_FADV }, { "POSIX_FADV_RANDOM", 1, C_FADV },
 	{ "POSIX_FADV_SEQUENTIAL", 2, C_FADV }, { "POSIX_FADV_WILLNEED", 3, C_FADV },
 	{ "POSIX_FADV_DONTNEED", 4, C_FADV }, { "POSIX_FADV_NOREUSE", 5, C_FADV },
+	/* swapon's flags (include/linux/swap.h); strace appends the priority: PREFER|5 */
+	{ "SWAP_FLAG_PREFER", 0x8000, C_SWAP }, { "SWAP_FLAG_DISCARD", 0x10000, C_SWAP },
+	{ "SWAP_FLAG_DISCARD_ONCE", 0x20000, C_SWAP },
+	{ "SWAP_FLAG_DISCARD_PAGES", 0x40000, C_SWAP },
 	{ NULL, 0, 0 },
 };
 
@@ -782,7 +786,7 @@ enum argk {
 	K_NUM,		/* a number (addresses, lengths, pkey, status) */
 	K_FD,		/* a descriptor, with its -y path */
 	K_PROT, K_MAP, K_MREMAP, K_MADV, K_MCL, K_MS, K_MLOCK, K_OFLAGS, K_RLIMRES, K_SEEK,
-	K_FADV,
+	K_FADV, K_SWAP,
 	K_STR,		/* a path or name string, or NULL */
 	K_IGN,		/* printed but not needed (mincore's vec, prlimit's old limit) */
 };
@@ -809,6 +813,7 @@ static unsigned int argk_classes(enum argk k)
 	case K_RLIMRES: return C_RLIMIT;
 	case K_SEEK: return C_SEEK;
 	case K_FADV: return C_FADV;
+	case K_SWAP: return C_SWAP;
 	default: return 0;
 	}
 }
@@ -828,6 +833,7 @@ static const char *argk_expect(enum argk k)
 	case K_RLIMRES: return "an RLIMIT_* resource";
 	case K_SEEK: return "SEEK_SET, SEEK_CUR, SEEK_END ... or a number";
 	case K_FADV: return "a POSIX_FADV_* advice or a number";
+	case K_SWAP: return "SWAP_FLAG_* flags and a priority (SWAP_FLAG_PREFER|5) or a number";
 	default: return "a number or NULL";
 	}
 }
@@ -837,7 +843,7 @@ static const char *class_prefix(unsigned int cls)
 	static const char *const names[] = {
 		"PROT_", "MAP_", "MAP_HUGE_SHIFT", "MREMAP_", "MADV_", "MCL_", "MS_", "MLOCK_",
 		"PR_", "CLONE_", "SIG", "AT_", "O_", "RLIMIT_", "RLIM_INFINITY", "PR_SET_VMA_",
-		"SEEK_", "POSIX_FADV_",
+		"SEEK_", "POSIX_FADV_", "SWAP_FLAG_",
 	};
 	for (unsigned int b = 0; b < sizeof(names) / sizeof(names[0]); b++)
 		if (cls & (1u << b))
@@ -1117,6 +1123,8 @@ static const struct call_desc calls[] = {
 	{ "pread64", 4, 4, P(K_FD, K_IGN, K_NUM, K_NUM), NULL },
 	{ "lseek", 3, 3, P(K_FD, K_NUM, K_SEEK), NULL },
 	{ "fadvise64", 4, 4, P(K_FD, K_NUM, K_NUM, K_FADV), NULL },
+	{ "swapon", 2, 2, P(K_STR, K_SWAP), NULL },
+	{ "swapoff", 1, 1, P(K_STR), NULL },
 	{ NULL, 0, 0, P(K_NUM), NULL },
 };
 

@@ -26,6 +26,7 @@
 #include "kernel/sched.h"
 #include "mm/memory.h"
 #include "mm/mmap.h"
+#include "mm/oom.h"
 #include "mm/vma.h"
 
 #define MMSIM_SI_KERNEL 0x80	/* si_code of a #GP (non-canonical address) */
@@ -142,8 +143,14 @@ static int do_user_addr_fault(struct mmsim_machine *m, struct task_struct *t,
 	}
 	if (ret & VM_FAULT_MAJOR)
 		res->major++;
+	/* the OOM killer chose this task during its fault: SIGKILL on the way back to user mode */
+	if (oom_kill_current(&m->mm, t)) {
+		res->signo = MMSIM_SIGKILL;
+		res->addr = addr;
+		return 1;
+	}
 	if (ret & VM_FAULT_OOM)
-		return -ENOMEM;		/* pagefault_out_of_memory: the OOM killer is a later issue */
+		return -ENOMEM;		/* pagefault_out_of_memory: no victim could be chosen */
 	if (ret & VM_FAULT_MMSIM_NOSYS)
 		return -ENOSYS;
 	if (ret & VM_FAULT_SIGSEGV)

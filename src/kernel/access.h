@@ -21,13 +21,14 @@ struct task_struct;
 
 /* Signal numbers and si_codes as x86-64 Linux (asm-generic/signal.h, siginfo.h). */
 #define MMSIM_SIGBUS	7
+#define MMSIM_SIGKILL	9	/* the OOM killer chose the task (mm/oom_kill.c) */
 #define MMSIM_SIGSEGV	11
 #define MMSIM_SEGV_MAPERR	1	/* address not mapped */
 #define MMSIM_SEGV_ACCERR	2	/* invalid permissions for mapped object */
 #define MMSIM_BUS_ADRERR	2	/* nonexistent physical address */
 
 struct access_result {
-	int signo;		/* 0: done; MMSIM_SIGSEGV / MMSIM_SIGBUS: the access stopped */
+	int signo;		/* 0: done; MMSIM_SIGSEGV / MMSIM_SIGBUS / MMSIM_SIGKILL: the access stopped */
 	int si_code;		/* MMSIM_SEGV_* / MMSIM_BUS_* when signo != 0 */
 	uint64_t addr;		/* si_addr: the faulting address */
 	uint64_t pa;		/* physical address of the first byte (signo == 0) */

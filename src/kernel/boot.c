@@ -17,9 +17,11 @@
 #include "kernel/sched.h"
 #include "kernel/translate.h"
 #include "mm/kprofile.h"
+#include "mm/oom.h"
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/slab.h"
+#include "mm/swap.h"
 #include "mm/vma.h"
 #include "util/error.h"
 
@@ -294,6 +296,13 @@ static void vm_sysctl_init(struct mm_sys *ms, const struct machine_desc *desc)
 		.overcommit_memory = 0,
 		.overcommit_ratio = 50,
 		.stack_guard_gap = 256ull << ms->page_shift,	/* mm/mmap.c: 256 pages */
+		.swappiness = 60,
+		.page_cluster = 3,
+		.vfs_cache_pressure = 100,
+		.dirty_ratio = 20,
+		.dirty_background_ratio = 10,
+		.panic_on_oom = 0,
+		.oom_kill_allocating_task = 0,
 	};
 	/* demand paging: sysfs transparent_hugepage, debugfs fault_around_bytes, bdi readahead */
 	ms->thp = (struct thp_settings){
@@ -385,6 +394,13 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 	ret = machine_setup_mmus(m, err);
 	if (ret)
 		goto out_fork_teardown;
+	/* swap=: swapon at boot, the file made with mkswap when absent (mm/swapfile.c) */
+	if (m->desc.swap_set) {
+		ret = swap_boot(ms, m->desc.swap_path[0] ? m->desc.swap_path : NULL,
+				m->desc.swap_size, m->desc.swap_prio, err);
+		if (ret)
+			goto out_free_mmus;
+	}
 	if (ms->check) {
 		ret = machine_check(m, err);
 		if (ret)
@@ -394,6 +410,7 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 	return 0;
 
 out_free_mmus:
+	swap_exit(ms);
 	machine_free_mmus(m);
 out_fork_teardown:
 	fork_teardown(m);
@@ -413,6 +430,7 @@ void mmsim_machine_free(mmsim_machine *m)
 		return;
 	translate_space_free(m);
 	fork_teardown(m);		/* every task, then the file layer */
+	swap_exit(&m->mm);		/* no PTE holds a slot any more: the areas go */
 	machine_free_mmus(m);
 	kmem_cache_teardown(&m->mm);
 	mm_core_destroy(&m->mm);
@@ -437,6 +455,12 @@ int machine_check(struct mmsim_machine *m, struct mmsim_error *err)
 		ret = task_validate(m, err);
 	if (!ret && m->mm.fs)
 		ret = fs_validate(m->mm.fs, err);
+	if (!ret)
+		ret = lru_validate(&m->mm, err);	/* a walk of the memmap: O(RAM) */
+	if (!ret)
+		ret = oom_validate(&m->mm, err);	/* the kernel log, shadow entries */
+	if (!ret)
+		ret = swap_validate(&m->mm, err);	/* mm/swapfile.c: areas, slots, swap cache */
 	/* every address space once (threads share one) */
 	struct list_head *pos, *pos2;
 	list_for_each(pos, &m->tasks) {

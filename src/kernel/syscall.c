@@ -1,7 +1,8 @@
 /*
  * System calls by name (Linux: arch/x86/entry/syscalls/syscall_64.tbl, the SYSCALL_DEFINE
  * entries of mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c, mm/mlock.c, mm/msync.c,
- * mm/mincore.c, kernel/sys.c (prctl, prlimit64), kernel/fork.c, kernel/exit.c, fs/exec.c).
+ * mm/mincore.c, mm/swapfile.c (swapon, swapoff), kernel/sys.c (prctl, prlimit64),
+ * kernel/fork.c, kernel/exit.c, fs/exec.c).
  *
  * The table maps a name to a handler that takes the decoded struct sys_call. Before any call
  * whose descriptor argument carries strace -y's path, the task's descriptor table is made to
@@ -36,6 +37,9 @@
 #include "mm/mman.h"
 #include "mm/pagemap.h"
 #include "mm/mmap.h"
+#include "mm/swap.h"
+#include "mm/oom.h"
+#include "mm/vmscan.h"
 #include "util/error.h"
 
 /* Context of one call: the machine, the task (NULL for creating calls), the call. */
@@ -314,6 +318,24 @@ static int64_t sc_fadvise64(struct sc *s)
 	return generic_fadvise(f, A(1), A(2), (int)s->c->arg[3]);
 }
 
+/*
+ * swapon(path, flags) / swapoff(path) (mm/swapfile.c): the path is a host file, as on the
+ * machine the log came from; the model's tasks run as root (CAP_SYS_ADMIN).
+ */
+static int64_t sc_swapon(struct sc *s)
+{
+	if (!s->c->str[0])
+		return -EFAULT;
+	return sys_swapon(&s->m->mm, s->c->str[0], (int)s->c->arg[1], s->err);
+}
+
+static int64_t sc_swapoff(struct sc *s)
+{
+	if (!s->c->str[0])
+		return -EFAULT;
+	return sys_swapoff(&s->m->mm, s->c->str[0]);
+}
+
 enum sc_flags {
 	SC_FDARG = 0x0f,	/* index + 1 of a descriptor argument (-y path), 0: none */
 	SC_CREATES = 0x10,	/* may run with no task: execve creates it */
@@ -349,6 +371,8 @@ static const struct sc_entry table[] = {
 	{ "lseek", 3, 3, 1, sc_lseek },
 	{ "close", 1, 1, 0, sc_close },
 	{ "fadvise64", 4, 4, 1, sc_fadvise64 },
+	{ "swapon", 2, 2, 0, sc_swapon },
+	{ "swapoff", 1, 1, 0, sc_swapoff },
 	{ "mincore", 3, 3, 0, sc_mincore },
 	{ "prctl", 5, 5, 0, sc_prctl },
 	{ "prlimit64", 4, 4, 0, sc_rlimit },
@@ -490,6 +514,9 @@ int syscall_dispatch(struct mmsim_machine *m, int pid, const struct sys_call *c,
 
 		ensure_fd(&s, c->arg[fdarg - 1], c->fd_path[fdarg - 1], want_write);
 	}
+	/* the running task, for the OOM killer (mm/oom_kill.c) */
+	struct task_struct *prev = oom_set_current(&m->mm, s.t);
+
 	if (e->flags & SC_FORK) {
 		uint64_t flags = CSIGNAL & 17;	/* fork(): SIGCHLD */
 		if (strcmp(e->name, "vfork") == 0)
@@ -501,6 +528,13 @@ int syscall_dispatch(struct mmsim_machine *m, int pid, const struct sys_call *c,
 	} else {
 		*ret = e->fn(&s);
 	}
+	oom_set_current(&m->mm, prev);
+	/*
+	 * Back to user space: a task the OOM killer chose dies now (SIGKILL), and kswapd work
+	 * left by allocations of kernel objects runs (mm/vmscan.h).
+	 */
+	oom_kill_current(&m->mm, s.t);
+	mm_reclaim_safe_point(&m->mm);
 	*disp = s.ignored ? SYS_IGNORED : SYS_HANDLED;
 	return 0;
 }

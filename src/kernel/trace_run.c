@@ -322,6 +322,15 @@ static int get_task(struct trace_run *tr, const char *path, struct trace_run_inf
 	if (tr->o->log)
 		return trace_log_build(tr->m, tr->o->log, tr->o, path, tr->trace_pid,
 				       tr->trace_pid_line, &tr->t, info, err);
+	if (tr->o->pid > 0) {
+		/* a process the machine has already (mmsim trace --script) */
+		tr->t = find_task_by_pid(tr->m, tr->o->pid);
+		if (!tr->t || tr->t->exited || !tr->t->mm)
+			return err_set(err, -ESRCH, path, 0, 0, "the machine has no live process %d "
+				       "to run the trace in", tr->o->pid);
+		info->pid = tr->t->pid;
+		return 0;
+	}
 	rc = task_create(tr->m, 0, true, &tr->t);
 	if (rc)
 		return rc;
@@ -419,8 +428,8 @@ int trace_run(struct mmsim_machine *m, const char *path, const struct trace_run_
 		sizeof(res->compression) - 1);
 	if (o->keep)
 		*o->keep = tr.t;
-	else if (!o->log)
-		task_free(m, tr.t);	/* the log's processes stay, as mmsim_replay leaves them */
+	else if (!o->log && o->pid <= 0)
+		task_free(m, tr.t);	/* the log's and the script's processes stay */
 out_close:
 	trace_close(r);
 out_free_buf:

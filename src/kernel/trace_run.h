@@ -38,7 +38,9 @@ struct trace_run_opts {
 	bool no_fast_path;		/* every access through task_access */
 	int keep_going;			/* as mmsim_trace_opts.keep_going */
 	const char *log;		/* NULL, or an strace log to build the process from */
-	int pid;			/* with log: the log's process to use (0: see above) */
+	int pid;			/* with log: the log's process to use (0: see above);
+					   without: a process the machine already has (a script
+					   made it), which stays when the run ends; 0: a new one */
 	/* the log replay's messages (differing values, notes); NULL: only counted */
 	void (*report)(void *ctx, const struct mmsim_replay_msg *msg);
 	void *ctx;

@@ -33,8 +33,12 @@
  *   - touching every page of a file cat(1) put in the cache: one fault per 16-page window
  *     or per large folio (20 faults for the 16 MiB file read with 4 KiB reads).
  *
- * Leaves out: the LRU lists and workingset detection (no folio is ever "workingset", so
- * every page fault-around maps counts against mmap_miss), locks and I/O in flight (reads
+ * LRU and workingset (mm/swap.c, mm/workingset.c): a folio joins the LRU when it enters the
+ * cache (filemap_add_folio), activated at once when its shadow entry says it was evicted
+ * only recently; read(2) marks folios accessed (folio_mark_accessed). A folio kept across an
+ * allocation of a user page is held by a reference (reclaim may run there: mm/vmscan.h).
+ *
+ * Leaves out: locks and I/O in flight (reads
  * complete at once), hwpoison, DAX, userfaultfd, write(2) into the cache, the PMD mapping of
  * a PMD-sized folio by fault-around (filemap_map_pmd: the folio is mapped with PTEs here;
  * the fault count is the same), truncation to a non-zero size.
@@ -53,6 +57,9 @@
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/slab.h"
+#include "mm/vmscan.h"
+#include "mm/oom.h"
+#include "mm/workingset.h"
 #include "util/error.h"
 
 #define RADIX_TREE_NODE_SIZE 584	/* /proc/slabinfo objsize of the reference host */
@@ -74,6 +81,8 @@ int page_cache_init(struct mm_sys *ms)
 
 void page_cache_exit(struct mm_sys *ms)
 {
+	/* the workingset's shadow table and the rest of the reclaim state go with the cache */
+	oom_exit(ms);
 	if (ms->radix_tree_node_cachep && !kmem_cache_destroy(ms, ms->radix_tree_node_cachep))
 		ms->radix_tree_node_cachep = NULL;
 }
@@ -164,6 +173,15 @@ int filemap_add_folio(struct address_space *mapping, struct page *folio, uint64_
 	mod_node_page_state(folio_pgdat(ms, folio), NR_FILE_PAGES, (int64_t)nr);
 	if (shmem_mapping(mapping))
 		mod_node_page_state(folio_pgdat(ms, folio), NR_SHMEM, (int64_t)nr);
+	/*
+	 * A folio evicted only recently is activated like any folio used twice
+	 * (workingset_refault); then it joins the LRU (folio_add_lru).
+	 */
+	void *shadow = workingset_take_shadow(mapping, index, nr);
+
+	if (shadow)
+		workingset_refault(ms, folio, shadow);
+	folio_add_lru(ms, folio);
 	return 0;
 }
 
@@ -412,7 +430,8 @@ vm_fault_t filemap_fault(struct vm_fault *vmf)
 		return VM_FAULT_SIGBUS;
 	folio = filemap_get_folio(mapping, vmf->pgoff);
 	if (folio) {
-		/* found: maybe start the next window before using it */
+		/* found: held (the readahead may reclaim), maybe start the next window */
+		folio_get(folio);
 		if (!(vmf->flags & FAULT_FLAG_TRIED))
 			dropped = do_async_mmap_readahead(vmf, folio);
 	} else {
@@ -430,10 +449,12 @@ vm_fault_t filemap_fault(struct vm_fault *vmf)
 			/* page_not_uptodate: the read_folio drops the lock too */
 			dropped |= may_drop_lock(vmf);
 		}
+		folio_get(folio);
 	}
-	if (dropped)
+	if (dropped) {
+		folio_put(ms, fault_cpu(vmf), folio);
 		return ret | VM_FAULT_RETRY;	/* re-find the VMA and come back */
-	folio_get(folio);
+	}
 	vmf->page = folio_page(folio, vmf->pgoff - folio->index);
 	return ret;
 }
@@ -504,9 +525,10 @@ static vm_fault_t map_runs(struct map_ctx *c, struct page *folio, struct page *p
 	while (i < nr && !c->oom) {
 		uint64_t run = 0;
 
-		/* every page looked at counts against mmap_miss (no workingset folios here) */
+		/* a page looked at counts against mmap_miss unless recently evicted (workingset) */
 		while (i + run < nr) {
-			c->mmap_miss++;
+			if (!page_test(folio, PG_workingset))
+				c->mmap_miss++;
 			if (!pte_none_at(mm, addr + (i + run) * ps))
 				break;
 			run++;
@@ -643,6 +665,7 @@ static unsigned int get_read_batch(struct address_space *mapping, uint64_t index
 
 		if (!folio || !page_test(folio, PG_uptodate))
 			break;
+		folio_get(folio);	/* held until copied: readahead may reclaim */
 		batch[n++] = folio;
 		if (page_test(folio, PG_readahead))
 			break;
@@ -681,10 +704,11 @@ static int filemap_get_pages(struct file *file, uint64_t pos, uint64_t count, st
 			if (err)
 				filemap_remove_folio(folio, 0);
 		}
-		folio_put(ms, 0, folio);
-		if (err)
+		if (err) {
+			folio_put(ms, 0, folio);
 			return ractl.err ? ractl.err : err;
-		batch[0] = folio;
+		}
+		batch[0] = folio;	/* our allocation's reference: the batch's */
 		*nr = 1;
 		return 0;
 	}
@@ -696,21 +720,6 @@ static int filemap_get_pages(struct file *file, uint64_t pos, uint64_t count, st
 		page_cache_async_ra(&ractl, tail, last_index - tail->index);
 	}
 	return 0;
-}
-
-/*
- * folio_mark_accessed (mm/swap.c) for the classic LRU: an unreferenced folio becomes
- * referenced; a referenced inactive evictable one is activated and loses PG_referenced
- * (the move between LRU lists is the LRU's business; the flags are what smaps shows).
- */
-static void folio_mark_accessed(struct page *folio)
-{
-	if (!page_test(folio, PG_referenced)) {
-		page_set(folio, PG_referenced);
-	} else if (!page_test(folio, PG_unevictable) && !page_test(folio, PG_active)) {
-		page_set(folio, PG_active);
-		page_clear(folio, PG_referenced);
-	}
 }
 
 int64_t filemap_read(struct file *file, uint64_t pos, uint64_t len, void *buf)
@@ -754,7 +763,7 @@ int64_t filemap_read(struct file *file, uint64_t pos, uint64_t len, void *buf)
 			 * accessed the first time (pos_same_folio(pos, last_pos - 1)).
 			 */
 			if (last_pos <= 0 || ((uint64_t)last_pos - 1) / fsize != pos / fsize)
-				folio_mark_accessed(folio);
+				folio_mark_accessed(ms, folio);
 
 			if (buf) {
 				/* folio pages are contiguous frames: copy page by page all the same */
@@ -771,6 +780,8 @@ int64_t filemap_read(struct file *file, uint64_t pos, uint64_t len, void *buf)
 			pos += bytes;
 			last_pos = (int64_t)pos;
 		}
+		for (unsigned int i = 0; i < nr; i++)
+			folio_put(ms, 0, batch[i]);
 	} while (done < len && pos < size);
 	ra->prev_pos = last_pos;
 	return done ? (int64_t)done : err;
@@ -904,19 +915,8 @@ out_unmap:
 /* mapping_try_invalidate: drop the clean, unmapped folios wholly inside [start, end]. */
 static void invalidate_mapping_pages(struct address_space *mapping, uint64_t start, uint64_t end)
 {
-	uint64_t index = start;
-	struct page *folio;
-
-	while ((folio = xa_find(&mapping->i_pages, &index, end, NULL, NULL)) != NULL) {
-		uint64_t next = folio->index + folio_nr_pages(folio);
-
-		if (folio->index >= start && next - 1 <= end && !page_test(folio, PG_dirty) &&
-		    !folio_mapped(folio) && folio_ref_count(folio) == (int)folio_nr_pages(folio))
-			filemap_remove_folio(folio, 0);
-		if (!next)
-			break;
-		index = next;
-	}
+	/* folios that stay (dirty, mapped, held) are deactivated; the range's shadows go */
+	mapping_try_invalidate(mapping, start, end, NULL);
 }
 
 int generic_fadvise(struct file *file, uint64_t offset, uint64_t len, int advice)
@@ -994,6 +994,7 @@ int truncate_inode_pages_final(struct address_space *mapping)
 		if (!index)
 			break;
 	}
+	workingset_forget_mapping(mapping);	/* the inode goes: its shadow entries too */
 	return 0;
 }
 

@@ -45,6 +45,7 @@
 
 #include "mm/folio.h"
 #include "mm/huge_memory.h"
+#include "mm/swap.h"
 #include "mm/memory.h"
 #include "mm/mman.h"
 #include "mm/page_alloc.h"
@@ -438,6 +439,7 @@ static void map_anon_folio_pmd_account(struct vm_area_struct *vma, struct page *
 	struct mm_struct *mm = vma->vm_mm;
 
 	folio_add_new_anon_rmap(folio, vma, haddr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(folio, vma);
 	add_mm_counter(mm, MM_ANONPAGES, (int64_t)folio_nr_pages(folio));
 	count_vm_events(mm->ms, THP_FAULT_ALLOC, 1);
 }

@@ -22,6 +22,7 @@
 #include "mm/mmap_internal.h"
 #include "mm/slab.h"
 #include "mm/vma.h"
+#include "mm/vmscan.h"
 
 #define MADV_ANON_NAME (-1)	/* madvise_walk_vmas visitor for the anon name */
 #define ANON_VMA_NAME_MAX_LEN 80
@@ -109,7 +110,11 @@ static int madvise_vma_behavior(struct mm_struct *mm, struct vm_area_struct *vma
 		if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))	/* can_madv_lru_vma */
 			return -EINVAL;
 		record_advice(vma, b);
-		return 0;
+		/*
+		 * madvise_cold / madvise_pageout (mm/vmscan.c): the folios only this mm maps are
+		 * deactivated, or reclaimed at once (reclaim_pages: swap for anonymous ones)
+		 */
+		return madvise_cold_or_pageout_range(vma, start, end, b == MADV_PAGEOUT);
 	case MADV_FREE:
 	case MADV_DONTNEED:
 	case MADV_DONTNEED_LOCKED:

@@ -6,7 +6,7 @@
  * update_hiwater_rss; arch/x86/mm/tlb.c flush_tlb_mm_range).
  *
  * Leaves out (later slices of issue 5): file-backed and shared mappings (VM_FAULT_MMSIM_NOSYS),
- * swap, THP, rmap (anon_vma), the LRU lists, NUMA policy, userfaultfd, soft-dirty, KSM.
+ * THP, rmap (anon_vma), the LRU lists, NUMA policy, userfaultfd, soft-dirty, KSM.
  *
  *   not present, read    --> do_anonymous_page: zero page, read-only         (no RSS)
  *   not present, write   --> do_anonymous_page: new zeroed frame, writable   (anon + 1)
@@ -33,6 +33,8 @@
 #include "mm/pagemap.h"
 #include "mm/rmap.h"
 #include "mm/vma.h"
+#include "mm/vmscan.h"
+#include "mm/oom.h"
 #include "mm/vmstat.h"
 #include "util/error.h"
 
@@ -213,13 +215,17 @@ static int mm_counter(const struct page *folio)
 	return folio_test_anon(folio) ? MM_ANONPAGES : mm_counter_file(folio);
 }
 
-/* A new order-0 anonymous folio (folio_prealloc / vma_alloc_zeroed_movable_folio). */
+/*
+ * A new order-0 anonymous folio (folio_prealloc / vma_alloc_zeroed_movable_folio). Folio
+ * allocations carry __GFP_COMP even at order 0 (folio_alloc_mpol), as the OOM report's
+ * gfp_mask shows: 0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO).
+ */
 static struct page *alloc_anon_folio(struct mm_struct *mm, bool zero)
 {
 	int err = 0;
 
-	return alloc_pages(mm->ms, cpu_of(mm),
-			   MMSIM_GFP_HIGHUSER_MOVABLE | (zero ? MMSIM_GFP_ZERO : 0), 0, &err);
+	return alloc_pages(mm->ms, cpu_of(mm), MMSIM_GFP_HIGHUSER_MOVABLE | MMSIM_GFP_COMP |
+			   (zero ? MMSIM_GFP_ZERO : 0), 0, &err);
 }
 
 /* Remove one PTE mapping of page (zap_present_folio_ptes for one page). */
@@ -233,6 +239,9 @@ static void zap_present_page(struct vm_area_struct *vma, struct page *page, uint
 		folio_mark_dirty(folio);
 	folio_remove_rmap_ptes(folio, page, 1, vma);
 	add_mm_counter(mm, mm_counter(folio), -1);
+	/* free_pages_and_swap_cache: the last mapping's slot goes with it */
+	if (folio_test_anon(folio))
+		free_swap_cache(mm->ms, folio);
 	folio_put(mm->ms, cpu_of(mm), folio);
 }
 
@@ -269,10 +278,12 @@ int set_pte_range(struct vm_fault *vmf, struct page *folio, struct page *page, u
 			  (uint64_t)nr << ms->page_shift, ms->page_shift, prot, 0);
 	if (err)
 		return err;
-	if (write && !(vma->vm_flags & VM_SHARED))
+	if (write && !(vma->vm_flags & VM_SHARED)) {
 		folio_add_new_anon_rmap(folio, vma, addr, RMAP_EXCLUSIVE);
-	else
+		folio_add_lru_vma(folio, vma);
+	} else {
 		folio_add_file_rmap_ptes(folio, page, nr, vma);
+	}
 	return 0;
 }
 
@@ -330,6 +341,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	}
 	folio_add_new_anon_rmap(p, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(p, vma);
 	add_mm_counter(mm, MM_ANONPAGES, 1);
 	return 0;
 }
@@ -376,6 +388,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 	}
 	flush_tlb_page(mm, vmf->address);
 	folio_add_new_anon_rmap(p, vma, vmf->address, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(p, vma);
 	if (!old) {
 		add_mm_counter(mm, MM_ANONPAGES, 1);	/* the zero page was not counted */
 		return 0;
@@ -387,6 +400,8 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 		add_mm_counter(mm, MM_ANONPAGES, 1);
 	}
 	folio_remove_rmap_ptes(of, old, 1, vma);
+	if (folio_test_anon(of))
+		free_swap_cache(ms, of);	/* the copy made the old folio's slot useless */
 	folio_put(ms, cpu_of(mm), of);
 	return 0;
 }
@@ -400,6 +415,20 @@ static vm_fault_t wp_page_shared(struct vm_fault *vmf, struct page *folio)
 	if (!ret)
 		folio_mark_dirty(folio);
 	return ret;
+}
+
+/*
+ * wp_can_reuse_anon_folio: a small folio nobody else maps or holds (every mapping holds one
+ * reference); the swap cache's reference goes first when no other PTE holds the slot.
+ */
+static bool wp_can_reuse_anon_folio(struct mm_sys *ms, struct page *folio)
+{
+	if (folio_test_large(folio) || folio->mapcount != 0 ||
+	    folio_ref_count(folio) > 1 + page_test(folio, PG_swapcache))
+		return false;
+	if (page_test(folio, PG_swapcache))
+		folio_free_swap(ms, folio);
+	return folio_ref_count(folio) == 1;
 }
 
 /* do_wp_page: a store to a present read-only PTE of a VMA that may be written. */
@@ -420,15 +449,20 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	 * PageAnonExclusive, or wp_can_reuse_anon_folio: a small folio nobody else maps or
 	 * holds (every mapping holds one reference)
 	 */
-	if (folio_test_anon(folio) &&
-	    (page_test(page, PG_anon_exclusive) ||
-	     (!folio_test_large(folio) && folio_ref_count(folio) == 1 && folio->mapcount == 0))) {
+	if (folio_test_anon(folio) && (page_test(page, PG_anon_exclusive) ||
+				       wp_can_reuse_anon_folio(vma->vm_mm->ms, folio))) {
 		page_set(page, PG_anon_exclusive);
 		return wp_page_reuse(vmf);
 	}
 	if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE))
 		return wp_page_shared(vmf, folio);
-	return wp_page_copy(vmf, page);
+	/* held across the copy's allocation, where reclaim may run (mm/vmscan.h) */
+	vm_fault_t ret;
+
+	folio_get(folio);
+	ret = wp_page_copy(vmf, page);
+	folio_put(ms, cpu_of(vma->vm_mm), folio);
+	return ret;
 }
 
 /* ---- file and shmem faults ------------------------------------------------------------------ */
@@ -591,6 +625,23 @@ static vm_fault_t handle_huge_pmd_fault(struct vm_fault *vmf)
 	return huge_pmd_set_accessed(vmf);
 }
 
+/*
+ * do_swap_page (swap_state.c) and its tail: a write it mapped read-only (a shared swap
+ * entry) goes on to do_wp_page with the new PTE, as do_swap_page calls it.
+ */
+static vm_fault_t handle_swap_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	vm_fault_t ret = do_swap_page(vmf);
+
+	if ((ret & VM_FAULT_ERROR) || !(vmf->flags & FAULT_FLAG_WRITE))
+		return ret;
+	if (pgtable_lookup(&mm->pgd, vmf->address, &vmf->orig, &vmf->level, &vmf->entry_pa) ||
+	    vmf->orig.kind != PTE_KIND_LEAF)
+		return ret | VM_FAULT_SIGBUS;
+	return ret | do_wp_page(vmf);
+}
+
 /* handle_pte_fault: what the PTE (or its absence) says decides the path. */
 static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 {
@@ -611,6 +662,11 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 			return VM_FAULT_SIGBUS;
 	}
 	if (vmf->orig.kind != PTE_KIND_LEAF) {
+		/* !pte_none: a swap entry (do_swap_page, then do_wp_page for a write it could
+		   not map writable) */
+		if (vmf->level == mm->pgd.fmt->nr_levels - 1 &&
+		    pgtable_read_entry(&mm->pgd, vmf->entry_pa))
+			return handle_swap_fault(vmf);
 		if (!vma->vm_file)
 			return do_anonymous_page(vmf);
 		return do_fault(vmf);
@@ -662,7 +718,10 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, unsigne
 		.task = t,
 	};
 	vm_fault_t ret;
+	/* the running task, for the OOM killer; a victim chosen earlier may exit now */
+	struct task_struct *prev = oom_set_current(mm->ms, t);
 
+	oom_reap_pending(mm->ms);
 	vmf.pgoff = linear_page_index(vma, vmf.address);
 	/* arch_vma_access_permitted / sanitize_fault_flags: the VMA must allow the access */
 	if ((flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_WRITE))
@@ -672,6 +731,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, unsigne
 	else
 		ret = handle_pte_fault(&vmf);
 	mm_account_fault(mm, t, flags, ret);
+	oom_set_current(mm->ms, prev);
 	return ret;
 }
 
@@ -703,7 +763,11 @@ int mm_walk_ptes(struct mm_struct *mm, uint64_t start, uint64_t end, mm_pte_fn f
 
 	if (!mm->pgd.root[0] || (end && end <= start))
 		return 0;
-	return pgtable_walk_range(&mm->pgd, start, end, false, walk_one, &w);
+	/*
+	 * holes too, filtered by walk_one: pgtable_walk_range without them stops at the first
+	 * not-present entry that is not zero (a swap PTE) instead of stepping over it
+	 */
+	return pgtable_walk_range(&mm->pgd, start, end, true, walk_one, &w);
 }
 
 /* ---- fork: copy_page_range ----------------------------------------------------------------- */
@@ -776,7 +840,10 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 	 */
 	if (!(src_vma->vm_flags & VM_COPY_ON_FORK) && !src_vma->anon_vma)
 		return 0;
-	return mm_walk_ptes(src_vma->vm_mm, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
+	int err = mm_walk_ptes(src_vma->vm_mm, src_vma->vm_start, src_vma->vm_end, copy_one, &c);
+
+	/* copy_nonpresent_pte: swap PTEs, each one more count on its slot */
+	return err ? err : swap_copy_range(dst_vma, src_vma);
 }
 
 /* ---- zap ---------------------------------------------------------------------------------- */
@@ -785,6 +852,10 @@ struct zap_ctx {
 	struct mm_struct *mm;
 	struct vm_area_struct *vma;
 	uint64_t start, end;
+	/* zap_present_folio_ptes' batch: consecutive PTEs of one folio count as one reference */
+	struct page *batch_folio;
+	uint64_t batch_next;
+	bool batch_marked;
 };
 
 static int zap_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bool zero, void *arg)
@@ -797,13 +868,25 @@ static int zap_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, bo
 		return z->vma ? zap_huge_pmd(z->vma, va) : -EINVAL;
 	if (zero || !p)
 		return 0;
+	struct page *folio = page_folio(p);
+
+	if (folio != z->batch_folio || va != z->batch_next)
+		z->batch_marked = false;
+	z->batch_folio = folio;
+	z->batch_next = va + size;
+	/* a young PTE of a file folio becomes a reference (vma_has_recency: no SEQ/RAND advice) */
+	if (!folio_test_anon(folio) && (prot & PTE_ACCESSED) && !z->batch_marked &&
+	    !(z->vma->vm_flags & (VM_SEQ_READ | VM_RAND_READ))) {
+		folio_mark_accessed(z->mm->ms, folio);
+		z->batch_marked = true;
+	}
 	zap_present_page(z->vma, p, (uint32_t)prot);
 	return 0;
 }
 
 int zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm, NULL, start, end };
+	struct zap_ctx z = { .mm = mm, .start = start, .end = end };
 	int err;
 
 	if (!mm->pgd.root[0] || end <= start)
@@ -819,6 +902,8 @@ int zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	 * the pages during the walk and flushing after is equivalent.
 	 */
 	err = mm_walk_ptes(mm, start, end, zap_one, &z);
+	if (!err)
+		err = swap_zap_range(mm, start, end, false);	/* swap PTEs free their slots */
 	if (err)
 		return err;
 	err = pgtable_unmap(&mm->pgd, start, end - start, NULL);
@@ -960,7 +1045,8 @@ int mm_rss_validate(struct mm_struct *mm, struct mmsim_error *err)
 		if (i != MM_SWAPENTS && c.count[i] != mm->rss_stat[i])
 			return err_set(err, -EUCLEAN, NULL, 0, 0, "%s is %lld, %lld pages mapped",
 				       names[i], (long long)mm->rss_stat[i], (long long)c.count[i]);
-	return 0;
+	/* MM_SWAPENTS == swap PTEs, each naming a slot in use (swapfile.c) */
+	return swap_mm_validate(mm, err);
 }
 
 /* ---- mremap: moving page tables ----------------------------------------------------------- */
@@ -968,9 +1054,11 @@ int mm_rss_validate(struct mm_struct *mm, struct mmsim_error *err)
 struct moved_leaf {
 	uint64_t va, size;
 	struct pte_desc desc;
+	uint64_t swap;		/* a swap PTE's raw value (desc unused), 0 for a leaf */
 };
 
 struct move_ctx {
+	struct mm_struct *mm;
 	struct moved_leaf *leaves;
 	size_t n, cap;
 	int err;
@@ -979,8 +1067,9 @@ struct move_ctx {
 static int collect_leaf(const struct pgtable_visit *v, void *arg)
 {
 	struct move_ctx *c = arg;
+	bool swap = v->desc.kind == PTE_KIND_NONE && v->raw && is_swap_pte(c->mm, v->raw);
 
-	if (v->desc.kind != PTE_KIND_LEAF)
+	if (v->desc.kind != PTE_KIND_LEAF && !swap)
 		return 0;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 64;
@@ -993,7 +1082,7 @@ static int collect_leaf(const struct pgtable_visit *v, void *arg)
 		c->leaves = l;
 		c->cap = cap;
 	}
-	c->leaves[c->n++] = (struct moved_leaf){ v->va, v->size, v->desc };
+	c->leaves[c->n++] = (struct moved_leaf){ v->va, v->size, v->desc, swap ? v->raw : 0 };
 	return 0;
 }
 
@@ -1002,14 +1091,15 @@ int move_page_tables(struct vm_area_struct *vma, uint64_t old_addr, struct vm_ar
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct mm_sys *ms = mm->ms;
-	struct move_ctx c = { 0 };
+	struct move_ctx c = { .mm = mm };
 	size_t i;
 	int err;
 
 	(void)new_vma;
 	if (!mm->pgd.root[0] || !len)
 		return 0;
-	err = pgtable_walk_range(&mm->pgd, old_addr, old_addr + len, false, collect_leaf, &c);
+	/* holes too: swap PTEs move with the present ones (move_ptes moves any entry) */
+	err = pgtable_walk_range(&mm->pgd, old_addr, old_addr + len, true, collect_leaf, &c);
 	if (c.err || err < 0) {
 		err = c.err ? c.err : err;
 		goto out_free;
@@ -1033,8 +1123,11 @@ int move_page_tables(struct vm_area_struct *vma, uint64_t old_addr, struct vm_ar
 		struct moved_leaf *l = &c.leaves[i];
 		unsigned int shift = (unsigned int)__builtin_ctzll(l->size);
 
-		err = pgtable_map(&mm->pgd, l->va - old_addr + new_addr, l->desc.pa, l->size, shift,
-				  l->desc.prot, l->desc.memtype);
+		if (l->swap)
+			err = swap_pte_install(mm, l->va - old_addr + new_addr, l->swap);
+		else
+			err = pgtable_map(&mm->pgd, l->va - old_addr + new_addr, l->desc.pa, l->size,
+					  shift, l->desc.prot, l->desc.memtype);
 		if (err)
 			goto out_unmap_new;
 	}
@@ -1084,13 +1177,8 @@ static int free_one(uint64_t va, uint64_t size, uint64_t prot, struct page *p, b
 			return -EUCLEAN;
 		flush_tlb_page(mm, va);
 	}
-	/* folio_mark_lazyfree -> lru_lazyfree: no longer swap-backed */
-	if (page_test(folio, PG_swapbacked)) {
-		page_clear(folio, PG_swapbacked);
-		page_clear(folio, PG_active);
-		page_clear(folio, PG_referenced);
-		count_vm_events(mm->ms, PGLAZYFREE, 1);
-	}
+	/* lru_lazyfree: to the inactive file list, no longer swap-backed (pglazyfree) */
+	folio_mark_lazyfree(mm->ms, folio);
 	return 0;
 }
 
@@ -1102,6 +1190,9 @@ int madvise_free_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	for (;;) {
 		c.split_at = 0;
 		ret = mm_walk_ptes(vma->vm_mm, start, end, free_one, &c);
+		/* madvise_free_pte_range: a swapped-out page is simply dropped */
+		if (!c.split_at && ret >= 0)
+			ret = swap_zap_range(vma->vm_mm, start, end, true);
 		if (!c.split_at)
 			return ret < 0 ? ret : 0;
 		ret = split_huge_pmd(vma, c.split_at);

@@ -14,6 +14,7 @@
 #include "mm/memory.h"
 #include "mm/pagemap.h"
 #include "mm/rmap.h"
+#include "mm/swap.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
@@ -61,6 +62,21 @@ int64_t sys_mincore(struct task_struct *t, uint64_t start, uint64_t len, uint8_t
 		memset(vec, 0, n);
 		struct mincore_ctx c = { vec, start, end, shift };
 		mm_walk_ptes(mm, start, end, mincore_pte, &c);
+		/* mincore_swap: a swap PTE says resident while the swap cache holds its page (2:
+		   a swap PTE whose page is not cached, 0 once the file holes below are done) */
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t epa;
+			struct pte_desc d;
+			swp_entry_t e;
+			struct page *f;
+			int level;
+
+			if (vec[i] || pgtable_lookup(&mm->pgd, start + (i << shift), &d, &level, &epa) ||
+			    !pte_to_swp_entry(mm->pgd.fmt, pgtable_read_entry(&mm->pgd, epa), &e, NULL))
+				continue;
+			f = swap_cache_get_folio(mm->ms, e);
+			vec[i] = f && page_test(f, PG_uptodate) ? 1 : 2;
+		}
 		/* mincore_page: a hole of a file or shmem mapping is resident if its page is cached */
 		if (vma->vm_file) {
 			struct address_space *mapping = vma->vm_file->f_mapping;
@@ -74,6 +90,8 @@ int64_t sys_mincore(struct task_struct *t, uint64_t start, uint64_t len, uint8_t
 				vec[i] = f && page_test(f, PG_uptodate);
 			}
 		}
+		for (uint64_t i = 0; i < n; i++)
+			vec[i] &= 1;
 		vec += n;
 		pages -= n;
 		start = end;

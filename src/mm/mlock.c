@@ -2,9 +2,10 @@
  * mlock, mlock2, munlock, mlockall, munlockall (Linux 6.18: mm/mlock.c do_mlock,
  * apply_vma_lock_flags, mlock_fixup, apply_mlockall_flags).
  *
- * VM_LOCKED / VM_LOCKONFAULT and locked_vm exactly as Linux; the populate that follows
- * (__mm_populate) has no pages to fault before issue 5, so its failures (guard regions,
- * PROT_NONE) are not modelled.
+ * VM_LOCKED / VM_LOCKONFAULT and locked_vm exactly as Linux; the folios of a locked range
+ * are mlocked (unevictable, nr_mlock, unevictable_pgs_mlocked; mm/swap.c), those faulted in
+ * later too (folio_add_lru_vma, rmap). The populate's failures (guard regions, PROT_NONE)
+ * are not modelled.
  */
 #include <errno.h>
 #include "kernel/sched.h"
@@ -13,6 +14,7 @@
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
 #include "mm/vma.h"
+#include "mm/vmscan.h"
 
 /* can_do_mlock */
 static bool can_do_mlock(const struct task_struct *t)
@@ -26,6 +28,8 @@ static int mlock_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 		       vm_flags_t newflags)
 {
 	int err = 0;
+	vm_flags_t oldflags = vma->vm_flags;
+
 	if (newflags == vma->vm_flags || (vma->vm_flags & (VM_SPECIAL | VM_HUGETLB | VM_DROPPABLE))) {
 		*pprev = vma;
 		return 0;
@@ -34,6 +38,12 @@ static int mlock_fixup(struct mm_struct *mm, struct vm_area_struct *vma,
 	if (!vma)
 		return err;
 	*pprev = vma;
+	/*
+	 * mlock_vma_pages_range: the pages already there become mlocked (unevictable) or not;
+	 * locked twice (VM_LOCKED to VM_LOCKONFAULT) is no work, and would count twice.
+	 */
+	if ((newflags & VM_LOCKED) != (oldflags & VM_LOCKED))
+		mlock_vma_pages_range(vma, start, end);
 	return 0;
 }
 

@@ -92,5 +92,15 @@ struct vm_sysctl {
 	int overcommit_memory;		/* 0: heuristic */
 	int overcommit_ratio;		/* 50 */
 	uint64_t stack_guard_gap;	/* 256 pages, in bytes (stack_guard_gap= boot option) */
+	/* memory pressure (issue 6): vm.swappiness, vm.page-cluster, vm.vfs_cache_pressure,
+	   vm.dirty_ratio, vm.dirty_background_ratio, vm.panic_on_oom,
+	   vm.oom_kill_allocating_task, vm.watermark_boost_factor */
+	int swappiness;			/* 60 */
+	int page_cluster;		/* 3: swap readahead of 2^3 pages */
+	int vfs_cache_pressure;		/* 100 */
+	int dirty_ratio;		/* 20 */
+	int dirty_background_ratio;	/* 10 */
+	int panic_on_oom;		/* 0 */
+	int oom_kill_allocating_task;	/* 0 */
 };
 #endif

@@ -5,8 +5,9 @@
  * layout; the arm64 layout is mm/util.c's generic one).
  *
  * Left out: hugetlbfs pages (MAP_HUGETLB gives a VMA with VM_HUGETLB but no hugetlbfs file;
- * without MAP_NORESERVE it fails with -ENOMEM as Linux with nr_hugepages = 0), overcommit_memory
- * = 2 (treated as 0), uprobes, userfaultfd, memory sealing, pkeys (this machine's CPU has none).
+ * without MAP_NORESERVE it fails with -ENOMEM as Linux with nr_hugepages = 0), uprobes,
+ * userfaultfd, memory sealing, pkeys (this machine's CPU has none). Overcommit (0, 1, 2) is
+ * mm/util.c's.
  * MAP_SHARED|MAP_ANONYMOUS gets its own shmem file as on Linux (shmem_zero_setup): vm_file is
  * that file, pgoff 0, maps prints "/dev/zero (deleted)" on device 00:01 (fs/file.c).
  *
@@ -26,6 +27,7 @@
 #include "mm/pagemap.h"
 #include "mm/mmap.h"
 #include "mm/mmap_internal.h"
+#include "mm/oom.h"
 #include "mm/vma.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -112,18 +114,12 @@ bool mlock_future_ok(const struct task_struct *t, vm_flags_t flags, uint64_t byt
 }
 
 /*
- * __vm_enough_memory: with the heuristic (0) a request larger than RAM + swap fails; "always"
- * (1) never fails. "never" (2) needs the machine-wide committed count, which mmsim does not
- * keep yet: it is treated as 0.
+ * security_vm_enough_memory_mm -> __vm_enough_memory (mm/util.c): overcommit_memory 0, 1, 2
+ * against CommitLimit and Committed_AS. The model's tasks run as root (cap_sys_admin).
  */
 int vm_enough_memory(const struct task_struct *t, uint64_t npages)
 {
-	const struct mm_sys *ms = task_ms(t);
-	if (ms->sysctl.overcommit_memory == 1)
-		return 0;
-	if (npages > ms->totalram_pages)	/* + total_swap_pages: no swap yet */
-		return -ENOMEM;
-	return 0;
+	return __vm_enough_memory(task_ms(t), t, npages, true);
 }
 
 uint64_t vm_start_gap(const struct mm_struct *mm, const struct vm_area_struct *vma)

@@ -26,6 +26,7 @@
 #include "util/list.h"
 #include "util/rng.h"
 #include "mm/huge_memory.h"
+#include "mm/swap.h"
 
 struct kmem_cache;
 struct fs_state;
@@ -126,6 +127,11 @@ typedef struct pglist_data {
 	uint64_t node_spanned_pages;
 	int64_t vm_stat[NR_VM_NODE_STAT_ITEMS];
 	uint64_t totalreserve_pages;
+	struct lruvec __lruvec;			/* mm/swap.h: the node's LRU lists */
+	/* kswapd (mm/vmscan.c): the order and zone it was woken for, its failed runs */
+	unsigned int kswapd_order;
+	unsigned int kswapd_highest_zoneidx;
+	int kswapd_failures;
 } pg_data_t;
 
 /* A sparse memory section: SECTION_SIZE frames whose memmap is present or not. */
@@ -206,6 +212,10 @@ struct mm_sys {
 	unsigned int read_ahead_kb;		/* the backing device's read_ahead_kb (bdi) */
 	int file_writes;			/* enum file_writes_mode (pagemap.h) */
 	char *scratch_dir;			/* where file_writes=copy puts copies (malloc'd) */
+
+	/* memory pressure (issue 6) */
+	struct swap_state *swap;		/* mm/swapfile.c: the swap areas, NULL: none */
+	struct oom_state *oom;			/* mm/oom_kill.c */
 
 	/* testing */
 	bool check;				/* validate after every operation */

@@ -10,15 +10,23 @@
  * Linux's batch and high tuning (nr_pcp_alloc, nr_pcp_high, nr_pcp_free,
  * free_pcppages_bulk), compound pages, and the pgalloc_* / pgfree counters.
  *
- * Left out until their issues: direct reclaim, compaction and the OOM killer in the slow
- * path (an allocation that fails the min watermark everywhere fails with -ENOMEM; with
- * __GFP_NOFAIL as well), kswapd wakeups and watermark boosting's reclaim, CMA, memory
- * isolation users, cpusets and mempolicies, page poisoning, shuffling.
+ * The slow path (__alloc_pages_slowpath): kswapd is woken when the low watermark fails
+ * (wake_all_kswapds), the min watermark is tried, then direct reclaim (mm/vmscan.c
+ * try_to_free_pages, allocstall_*), retried while should_reclaim_retry sees a chance, then
+ * the OOM killer (mm/oom_kill.c). In the model only user-page allocations (movable) reclaim
+ * and kill; kernel objects wake kswapd and fail below min (mm/vmscan.h says why). kswapd
+ * runs when a user-page allocation returns.
+ *
+ * Left out until their issues: compaction, watermark boosting's reclaim, CMA, memory
+ * isolation users, cpusets and mempolicies, page poisoning, shuffling; __GFP_NOFAIL fails
+ * like any other allocation once the OOM killer has nothing left to do.
  */
 #include "mm/page_alloc.h"
 #include <errno.h>
 #include <string.h>
 #include "hw/physmem.h"
+#include "mm/oom.h"
+#include "mm/vmscan.h"
 #include "util/error.h"
 
 const char *const migratetype_names[MIGRATE_TYPES] = {
@@ -783,6 +791,13 @@ static bool zone_watermark_fast(struct mm_sys *ms, struct zone *z, unsigned int 
 	return false;
 }
 
+bool zone_watermark_ok(struct mm_sys *ms, struct zone *z, unsigned int order, uint64_t mark,
+		       unsigned int highest_zoneidx, unsigned int alloc_flags)
+{
+	return __zone_watermark_ok(ms, z, order, mark, highest_zoneidx, alloc_flags,
+				   z->vm_stat[NR_FREE_PAGES]);
+}
+
 /* ---- gfp -------------------------------------------------------------------------- */
 
 /* GFP_ZONE_TABLE: which zone type a gfp zone modifier combination asks for. */
@@ -1017,6 +1032,159 @@ static unsigned int gfp_to_alloc_flags(gfp_t gfp, unsigned int order)
 	return alloc_flags;
 }
 
+/* wake_all_kswapds: each node of the zonelist once. */
+static void wake_all_kswapds(struct mm_sys *ms, unsigned int order, gfp_t gfp,
+			     const struct alloc_context *ac)
+{
+	pg_data_t *last = NULL;
+
+	for (const struct zoneref *z = ac->zonelist; z->zone; z++) {
+		if (z->zone_idx > ac->highest_zoneidx || z->zone->zone_pgdat == last)
+			continue;
+		last = z->zone->zone_pgdat;
+		wakeup_kswapd_zone(ms, z->zone, gfp, order, ac->highest_zoneidx);
+	}
+}
+
+/*
+ * __gfp_pfmemalloc_flags: reclaim itself allocates without watermarks (PF_MEMALLOC, so that
+ * it can make progress); an OOM victim may use part of the reserves (ALLOC_OOM) to exit.
+ */
+static unsigned int gfp_pfmemalloc_flags(struct mm_sys *ms, gfp_t gfp)
+{
+	if (gfp & MMSIM_GFP_NOMEMALLOC)
+		return 0;
+	if ((gfp & MMSIM_GFP_MEMALLOC) || current_in_reclaim(ms))
+		return ALLOC_NO_WATERMARKS;
+	if (current_is_oom_victim(ms))
+		return ALLOC_OOM;
+	return 0;
+}
+
+/*
+ * should_reclaim_retry: go on reclaiming while some zone could pass its min watermark if all
+ * its reclaimable pages were freed, at most MAX_RECLAIM_RETRIES times without progress.
+ */
+static bool should_reclaim_retry(struct mm_sys *ms, unsigned int order,
+				 const struct alloc_context *ac, unsigned int alloc_flags,
+				 bool did_some_progress, int *no_progress_loops)
+{
+	/* costly orders may progress without their order becoming available */
+	if (did_some_progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	if (*no_progress_loops > MAX_RECLAIM_RETRIES)
+		return false;
+	for (const struct zoneref *z = ac->zonelist; z->zone; z++) {
+		struct zone *zone = z->zone;
+		int64_t available;
+
+		if (z->zone_idx > ac->highest_zoneidx)
+			continue;
+		available = (int64_t)zone_reclaimable_pages(ms, zone) + zone->vm_stat[NR_FREE_PAGES];
+		if (__zone_watermark_ok(ms, zone, order, wmark_pages(zone, WMARK_MIN),
+					ac->highest_zoneidx, alloc_flags, available))
+			return true;
+	}
+	return false;
+}
+
+/* __alloc_pages_may_oom: one more try at the high watermark, then the OOM killer. */
+static struct page *alloc_pages_may_oom(struct mm_sys *ms, gfp_t gfp, unsigned int order,
+					const struct alloc_context *ac, bool *did_some_progress)
+{
+	struct page *page;
+
+	*did_some_progress = false;
+	/* only to catch a kill that freed memory meanwhile: we must fail under pressure */
+	page = get_page_from_freelist(ms, (gfp | MMSIM_GFP_HARDWALL) & ~MMSIM_GFP_DIRECT_RECLAIM,
+				      order, ALLOC_WMARK_HIGH | ALLOC_CPUSET, ac);
+	if (page)
+		return page;
+	/* the OOM killer will not help higher orders, nor callers with a fallback */
+	if (order > PAGE_ALLOC_COSTLY_ORDER ||
+	    (gfp & (MMSIM_GFP_RETRY_MAYFAIL | MMSIM_GFP_THISNODE)))
+		return NULL;
+	/* nor lowmem allocations */
+	if (ms->arch->zones[ac->highest_zoneidx] < ZONE_NORMAL)
+		return NULL;
+	if (out_of_memory(ms, gfp, order)) {
+		*did_some_progress = true;
+		if (gfp & MMSIM_GFP_NOFAIL)
+			page = get_page_from_freelist(ms, gfp, order, ALLOC_NO_WATERMARKS, ac);
+	}
+	return page;
+}
+
+/*
+ * __alloc_pages_slowpath: wake kswapd, the min watermark, direct reclaim, the OOM killer.
+ * Reclaim and the OOM killer run only for user pages (gfp_reclaim_safe, mm/vmscan.h).
+ */
+static struct page *__alloc_pages_slowpath(struct mm_sys *ms, gfp_t gfp, unsigned int order,
+					   const struct alloc_context *ac, int nid)
+{
+	bool can_direct_reclaim = gfp & MMSIM_GFP_DIRECT_RECLAIM;
+	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+	unsigned int alloc_flags = gfp_to_alloc_flags(gfp, order), reserve_flags;
+	int no_progress_loops = 0, oom_loops = 0;
+	bool did_some_progress, drained = false;
+	struct page *page;
+
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(ms, order, gfp, ac);
+	page = get_page_from_freelist(ms, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+retry:
+	/* kswapd must not go to sleep while we loop */
+	if (alloc_flags & ALLOC_KSWAPD)
+		wake_all_kswapds(ms, order, gfp, ac);
+	reserve_flags = gfp_pfmemalloc_flags(ms, gfp);
+	if (reserve_flags)
+		alloc_flags = reserve_flags | (alloc_flags & ALLOC_KSWAPD);
+	page = get_page_from_freelist(ms, gfp, order, alloc_flags, ac);
+	if (page)
+		return page;
+	/* no reclaim: not allowed, already reclaiming (PF_MEMALLOC), or not safe here */
+	if (!can_direct_reclaim || current_in_reclaim(ms) || !gfp_reclaim_safe(gfp) ||
+	    mm_panicked(ms, NULL))
+		return NULL;
+	/* __alloc_pages_direct_reclaim */
+	did_some_progress = try_to_free_pages(ms, order, gfp, nid) > 0;
+	if (did_some_progress) {
+		page = get_page_from_freelist(ms, gfp, order, alloc_flags, ac);
+		/* pages may sit on other CPUs' lists: give them back and try once more */
+		if (!page && !drained) {
+			drain_all_pages(ms);
+			drained = true;
+			page = get_page_from_freelist(ms, gfp, order, alloc_flags, ac);
+		}
+		if (page)
+			return page;
+	}
+	if (gfp & MMSIM_GFP_NORETRY)
+		return NULL;
+	/* costly orders are not retried without __GFP_RETRY_MAYFAIL (nor compacted here) */
+	if (costly_order && !(gfp & MMSIM_GFP_RETRY_MAYFAIL))
+		return NULL;
+	if (should_reclaim_retry(ms, order, ac, alloc_flags, did_some_progress, &no_progress_loops))
+		goto retry;
+	/* reclaim has failed us: start killing things */
+	page = alloc_pages_may_oom(ms, gfp, order, ac, &did_some_progress);
+	if (page)
+		return page;
+	/* a victim that still fails with the OOM reserves must not loop */
+	if (current_is_oom_victim(ms) && ((alloc_flags & ALLOC_OOM) || (gfp & MMSIM_GFP_NOMEMALLOC)))
+		return NULL;
+	/* retry as long as the OOM killer makes progress (every kill ends a task) */
+	if (did_some_progress && ++oom_loops <= 64) {
+		no_progress_loops = 0;
+		goto retry;
+	}
+	return NULL;
+}
+
 struct page *alloc_pages_node(struct mm_sys *ms, int cpu, int nid, gfp_t gfp, unsigned int order,
 			      int *errp)
 {
@@ -1050,13 +1218,17 @@ struct page *alloc_pages_node(struct mm_sys *ms, int cpu, int nid, gfp_t gfp, un
 		*errp = -ENOMEM;
 		return NULL;
 	}
+	if (mm_panicked(ms, NULL)) {
+		*errp = -ENOMEM;	/* the machine stopped (panic_on_oom) */
+		return NULL;
+	}
 	unsigned int alloc_flags = ALLOC_WMARK_LOW | alloc_flags_nofragment(ms, preferred, gfp);
 	struct page *page = get_page_from_freelist(ms, gfp, order, alloc_flags, &ac);
-	if (!page) {
-		/* Slow path: the min watermark and the reserves the gfp mask allows. */
-		alloc_flags = gfp_to_alloc_flags(gfp, order);
-		page = get_page_from_freelist(ms, gfp, order, alloc_flags, &ac);
-	}
+	if (!page)
+		page = __alloc_pages_slowpath(ms, gfp, order, &ac, nid);
+	/* kswapd, woken below the low watermark, runs once a user page is handed out */
+	if (page && gfp_reclaim_safe(gfp))
+		kswapd_run_pending(ms);
 	*errp = page ? 0 : -ENOMEM;
 	return page;
 }
@@ -1235,7 +1407,11 @@ uint64_t si_mem_available(struct mm_sys *ms)
 		for (unsigned int z = 0; z < ms->arch->nr_zones; z++)
 			wmark_low += wmark_pages(node_zone(ms, nid, z), WMARK_LOW);
 	int64_t available = global_zone_page_state(ms, NR_FREE_PAGES) - (int64_t)ms->totalreserve_pages;
-	/* Page cache: none is modelled before the page-cache issue. */
+	/* Not all the page cache can be freed; leave the smaller of half of it and low. */
+	uint64_t pagecache = (uint64_t)(global_node_page_state(ms, NR_ACTIVE_FILE) +
+					global_node_page_state(ms, NR_INACTIVE_FILE));
+	pagecache -= pagecache / 2 < wmark_low ? pagecache / 2 : wmark_low;
+	available += (int64_t)pagecache;
 	uint64_t reclaimable = (uint64_t)global_node_page_state(ms, NR_SLAB_RECLAIMABLE_B) >> ms->page_shift;
 	reclaimable -= reclaimable / 2 < wmark_low ? reclaimable / 2 : wmark_low;
 	available += (int64_t)reclaimable;

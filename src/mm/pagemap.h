@@ -28,7 +28,8 @@
  *    PG_anon, is PG_uptodate, is PG_swapbacked exactly for shmem, refcount >=
  *    folio_nr_pages + folio_mapcount;
  *  - nr_dirty == pages of PG_dirty folios (host files only: shmem dirtiness is not counted);
- *  - NR_FILE_PAGES == sum of nrpages over every address_space (shmem included), NR_SHMEM
+ *  - NR_FILE_PAGES == sum of nrpages over every address_space (shmem included) plus the
+ *    swap cache's NR_SWAPCACHE, NR_SHMEM
  *    == the shmem part, NR_FILE_DIRTY == sum of nr_dirty;
  *  - every VMA on i_mmap has vm_file->f_inode == host; i_mmap_writable == those of them that
  *    are VM_SHARED | VM_MAYWRITE.

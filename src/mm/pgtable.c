@@ -881,8 +881,8 @@ static int walk_table(struct pgtable *pt, unsigned int l, uint64_t tpa, uint64_t
 			ret = child_table(pt, l, v.raw, &child, &v.desc);
 			if (ret == 0)
 				ret = walk_table(pt, l + 1, child, a, e, w);
-			else if (ret == 1 && (v.desc.kind == PTE_KIND_LEAF || w->holes))
-				ret = w->fn(&v, w->arg);
+			else if (ret == 1)	/* a leaf, or a not-present software value */
+				ret = v.desc.kind == PTE_KIND_LEAF || w->holes ? w->fn(&v, w->arg) : 0;
 		}
 		if (ret)
 			return ret;

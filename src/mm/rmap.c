@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "fs/fs.h"
 #include "mm/folio.h"
@@ -20,7 +21,9 @@
 #include "mm/page_alloc.h"
 #include "mm/rmap.h"
 #include "mm/slab.h"
+#include "mm/swap_internal.h"
 #include "mm/vma.h"
+#include "mm/vmscan.h"
 #include "util/error.h"
 
 int anon_vma_init(struct mm_sys *ms)
@@ -485,8 +488,12 @@ void folio_add_new_anon_rmap(struct page *folio, struct vm_area_struct *vma, uin
 	bool exclusive = flags & RMAP_EXCLUSIVE;
 	uint64_t nr = folio_nr_pages(folio);
 
-	/* __folio_set_anon: mapping, linear index of the head (addr is the head's address) */
-	folio->mapping = vma->anon_vma;
+	/*
+	 * __folio_set_anon: mapping, linear index of the head (addr is the head's address). A
+	 * folio that is not exclusive to this VMA (a shared swap entry read back in) takes the
+	 * oldest anon_vma, the root, which every VMA that may map it chains to.
+	 */
+	folio->mapping = exclusive ? vma->anon_vma : vma->anon_vma->root;
 	folio->index = linear_page_index(vma, addr);
 	page_set(folio, PG_anon);
 	page_set(folio, PG_swapbacked);
@@ -527,6 +534,9 @@ void folio_add_anon_rmap_ptes(struct page *folio, struct page *page, unsigned in
 	if (flags & RMAP_EXCLUSIVE)
 		for (unsigned int i = 0; i < nr; i++)
 			page_set(&page[i], PG_anon_exclusive);
+	/* a large folio is mlocked only when wholly mapped: reclaim finds those (mm/vmscan.c) */
+	if (!folio_test_large(folio))
+		mlock_vma_folio(vma->vm_mm->ms, folio, vma);
 }
 
 void folio_add_anon_rmap_pmd(struct page *folio, struct vm_area_struct *vma, uint64_t addr,
@@ -547,6 +557,8 @@ void folio_add_file_rmap_ptes(struct page *folio, struct page *page, unsigned in
 			      struct vm_area_struct *vma)
 {
 	folio_mod_stat(vma->vm_mm->ms, folio, add_ptes(folio, page, nr), 0);
+	if (!folio_test_large(folio))
+		mlock_vma_folio(vma->vm_mm->ms, folio, vma);
 }
 
 void folio_add_file_rmap_pmd(struct page *folio, struct vm_area_struct *vma)
@@ -567,6 +579,7 @@ void folio_remove_rmap_ptes(struct page *folio, struct page *page, unsigned int 
 	if (gone && folio_test_large(folio) && folio_test_anon(folio) &&
 	    folio_nr_pages_mapped(folio))
 		deferred_split_folio(folio, vma, true);
+	munlock_vma_folio(vma->vm_mm->ms, folio, vma);
 }
 
 void folio_remove_rmap_pmd(struct page *folio, struct vm_area_struct *vma)
@@ -578,6 +591,7 @@ void folio_remove_rmap_pmd(struct page *folio, struct vm_area_struct *vma)
 	/* the last PMD mapping went while PTEs still map some pages (partially_mapped) */
 	if (gone && gone < (int64_t)folio_nr_pages(folio) && folio_test_anon(folio))
 		deferred_split_folio(folio, vma, true);
+	munlock_vma_folio(vma->vm_mm->ms, folio, vma);
 }
 
 /* ---- rmap_walk ---------------------------------------------------------------------------- */
@@ -655,6 +669,120 @@ int rmap_walk(struct mm_sys *ms, struct page *folio, rmap_one_fn fn, void *arg)
 			return ret;
 	}
 	return 0;
+}
+
+/* ---- try_to_unmap ------------------------------------------------------------------------- */
+
+struct ttu_map {
+	struct vm_area_struct *vma;
+	uint64_t addr;
+	struct page *page;
+};
+
+struct ttu_ctx {
+	struct ttu_map *v;
+	size_t n, cap;
+	bool huge;		/* a PMD maps the folio: not split here */
+};
+
+static int ttu_collect(struct page *folio, struct vm_area_struct *vma, uint64_t addr,
+		       struct page *page, void *arg)
+{
+	struct ttu_ctx *c = arg;
+	struct pte_desc d;
+	int level;
+
+	(void)folio;
+	if (pgtable_lookup(&vma->vm_mm->pgd, addr, &d, &level, NULL) ||
+	    level != vma->vm_mm->pgd.fmt->nr_levels - 1) {
+		c->huge = true;
+		return 1;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		struct ttu_map *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (struct ttu_map){ vma, addr, page };
+	return 0;
+}
+
+/*
+ * try_to_unmap_one for one PTE: the dirty bit goes to the folio first; an anonymous folio in
+ * the swap cache leaves its swap entry (exclusive when the page was), a lazily freed clean
+ * one nothing, a file folio nothing. false: the mapping must stay (the walk aborts).
+ */
+static bool try_to_unmap_one(struct mm_sys *ms, struct page *folio, const struct ttu_map *m)
+{
+	struct vm_area_struct *vma = m->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	const struct pt_format *f = mm->pgd.fmt;
+	struct pte_desc d;
+	uint64_t entry_pa;
+	bool dirty, anon = folio_test_anon(folio);
+	int level;
+
+	/* an mlocked VMA keeps its pages (the mlock is restored: walk_abort) */
+	if (vma->vm_flags & VM_LOCKED)
+		return false;
+	if (pgtable_lookup(&mm->pgd, m->addr, &d, &level, &entry_pa) || d.kind != PTE_KIND_LEAF ||
+	    d.pa != page_to_pfn(ms, m->page) << ms->page_shift)
+		return true;	/* not mapped here any more */
+	dirty = (d.prot & PTE_DIRTY) || (f->arch == ARCH_ARM64 && (d.soft & 1));
+	if (dirty) {
+		if (anon)
+			page_set(folio, PG_dirty);
+		else
+			folio_mark_dirty(folio);
+	}
+	if (anon && !page_test(folio, PG_swapbacked)) {
+		/* MADV_FREE: a clean folio only the mappings and our isolation hold is dropped */
+		if (folio_ref_count(folio) != 1 + folio_mapcount(folio) ||
+		    page_test(folio, PG_dirty)) {
+			page_set(folio, PG_swapbacked);	/* redirtied: it must be swapped */
+			return false;
+		}
+		pgtable_unmap(&mm->pgd, m->addr, ms->page_size, NULL);
+		add_mm_counter(mm, MM_ANONPAGES, -1);
+	} else if (anon) {
+		swp_entry_t entry = { folio->private };
+		bool excl = page_test(m->page, PG_anon_exclusive);
+
+		if (!page_test(folio, PG_swapcache) || swap_duplicate(ms, entry) < 0)
+			return false;
+		/* folio_try_share_anon_rmap_pte: the swap PTE remembers the exclusivity */
+		page_clear(m->page, PG_anon_exclusive);
+		pgtable_write_entry(&mm->pgd, entry_pa, swp_entry_to_pte(f, entry, excl));
+		add_mm_counter(mm, MM_ANONPAGES, -1);
+		mm_swapents_add(mm, 1);
+	} else {
+		pgtable_unmap(&mm->pgd, m->addr, ms->page_size, NULL);
+		add_mm_counter(mm, mm_counter_file(folio), -1);
+	}
+	flush_tlb_page(mm, m->addr);
+	folio_remove_rmap_ptes(folio, m->page, 1, vma);
+	folio_put(ms, mm->pgd.cpu, folio);
+	return true;
+}
+
+bool try_to_unmap(struct mm_sys *ms, struct page *folio)
+{
+	struct ttu_ctx c = { 0 };
+	int ret = rmap_walk(ms, folio, ttu_collect, &c);
+
+	if (ret < 0 || c.huge) {
+		free(c.v);
+		return false;	/* TTU_SPLIT_HUGE_PMD is the caller's (split first) */
+	}
+	for (size_t i = 0; i < c.n; i++)
+		if (!try_to_unmap_one(ms, folio, &c.v[i]))
+			break;
+	free(c.v);
+	return !folio_mapped(folio);
 }
 
 /* ---- validation --------------------------------------------------------------------------- */

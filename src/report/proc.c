@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <string.h>
 #include "mmsim/mmsim.h"
+#include "mm/oom.h"
 #include "mm/slab.h"
 #include "report/proc.h"
+#include "report/proc_swaps.h"
 
 static int render_buddyinfo(struct mmsim_machine *m, struct strbuf *sb)
 {
@@ -49,6 +51,17 @@ static int render_iomem(struct mmsim_machine *m, struct strbuf *sb)
 	return 0;
 }
 
+static int render_swaps(struct mmsim_machine *m, struct strbuf *sb)
+{
+	return proc_swaps(&m->mm, sb);
+}
+
+/* dmesg: the kernel log (the OOM killer's report, panics); not a /proc file on Linux */
+static int render_dmesg(struct mmsim_machine *m, struct strbuf *sb)
+{
+	return kernel_log_show(&m->mm, sb);
+}
+
 static int render_memblock(struct mmsim_machine *m, struct strbuf *sb)
 {
 	proc_memblock(&m->mm, sb);
@@ -57,7 +70,7 @@ static int render_memblock(struct mmsim_machine *m, struct strbuf *sb)
 
 /* The files, in the order mmsim_proc_names lists them. */
 #define PROC_FILES(X) X(buddyinfo) X(pagetypeinfo) X(zoneinfo) X(meminfo) X(vmstat) \
-	X(slabinfo) X(iomem) X(memblock)
+	X(slabinfo) X(iomem) X(memblock) X(swaps) X(dmesg)
 
 static const struct {
 	const char *name;

@@ -1,16 +1,20 @@
 /*
  * /proc/meminfo (Linux: fs/proc/meminfo.c meminfo_proc_show, show_val_kb).
  *
- * Shown: MemTotal, MemFree, MemAvailable, Buffers, Cached, Mlocked,
+ * Shown: MemTotal, MemFree, MemAvailable, Buffers, Cached, SwapCached, Active, Inactive,
+ * Active(anon), Inactive(anon), Active(file), Inactive(file), Unevictable, Mlocked,
  * HighTotal/HighFree/LowTotal/LowFree (only where ZONE_HIGHMEM is compiled, as
- * CONFIG_HIGHMEM), Dirty, Writeback, AnonPages, Mapped, Shmem, Slab, SReclaimable, SUnreclaim,
- * PageTables, AnonHugePages, ShmemHugePages, ShmemPmdMapped, FileHugePages, FilePmdMapped.
- * Every other line needs a counter the model does not keep yet (LRU lists, swap, vmalloc,
- * hugetlb, percpu ...) and is left out rather than shown as 0; docs/proc.md lists them.
+ * CONFIG_HIGHMEM), SwapTotal, SwapFree, Dirty, Writeback, AnonPages, Mapped, Shmem, Slab,
+ * SReclaimable, SUnreclaim, PageTables, CommitLimit, Committed_AS, AnonHugePages,
+ * ShmemHugePages, ShmemPmdMapped, FileHugePages, FilePmdMapped. Every other line needs a
+ * counter the model does not keep yet (zswap, vmalloc, hugetlb, percpu ...) and is left out
+ * rather than shown as 0;
+ * docs/proc.md lists them.
  * Buffers is the page cache of block devices (nr_blockdev_pages): the model caches no block
  * device, so it is 0 by construction, not by omission.
  */
 #include "report/proc.h"
+#include "mm/oom.h"
 #include "mm/page_alloc.h"
 
 /* Is zone index zi of this machine highmem (is_highmem_idx)? Movable counts as highmem
@@ -62,16 +66,29 @@ void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label
 	uint64_t sreclaim = global_node_page_state_pages(ms, NR_SLAB_RECLAIMABLE_B);
 	uint64_t sunreclaim = global_node_page_state_pages(ms, NR_SLAB_UNRECLAIMABLE_B);
 
-	/* Cached: NR_FILE_PAGES - total_swapcache_pages() - bufferram (no swap cache yet) */
-	uint64_t bufferram = 0;
+	/* Cached: NR_FILE_PAGES - total_swapcache_pages() - bufferram */
+	uint64_t bufferram = 0, swapcache = total_swapcache_pages(ms);
 	uint64_t file = global_node_page_state_pages(ms, NR_FILE_PAGES);
-	uint64_t cached = file > bufferram ? file - bufferram : 0;
+	uint64_t cached = file > bufferram + swapcache ? file - bufferram - swapcache : 0;
 
 	fn(arg, "MemTotal:", total << sh);
 	fn(arg, "MemFree:", freeram << sh);
 	fn(arg, "MemAvailable:", si_mem_available(ms) << sh);
 	fn(arg, "Buffers:", bufferram << sh);
 	fn(arg, "Cached:", cached << sh);
+	fn(arg, "SwapCached:", swapcache << sh);
+	/* the LRU lists (mm/swap.c) */
+	uint64_t lru[NR_LRU_LISTS];
+
+	for (int i = 0; i < NR_LRU_LISTS; i++)
+		lru[i] = global_node_page_state_pages(ms, NR_INACTIVE_ANON + i);
+	fn(arg, "Active:", (lru[LRU_ACTIVE_ANON] + lru[LRU_ACTIVE_FILE]) << sh);
+	fn(arg, "Inactive:", (lru[LRU_INACTIVE_ANON] + lru[LRU_INACTIVE_FILE]) << sh);
+	fn(arg, "Active(anon):", lru[LRU_ACTIVE_ANON] << sh);
+	fn(arg, "Inactive(anon):", lru[LRU_INACTIVE_ANON] << sh);
+	fn(arg, "Active(file):", lru[LRU_ACTIVE_FILE] << sh);
+	fn(arg, "Inactive(file):", lru[LRU_INACTIVE_FILE] << sh);
+	fn(arg, "Unevictable:", lru[LRU_UNEVICTABLE] << sh);
 	fn(arg, "Mlocked:", stat_pos(global_zone_page_state(ms, NR_MLOCK)) << sh);
 	if (arch_has_highmem(ms)) {
 		uint64_t htotal, hfree;
@@ -91,12 +108,18 @@ void meminfo_for_each(struct mm_sys *ms, void (*fn)(void *arg, const char *label
 		{ "ShmemPmdMapped:", NR_SHMEM_PMDMAPPED }, { "FileHugePages:", NR_FILE_THPS },
 		{ "FilePmdMapped:", NR_FILE_PMDMAPPED },
 	};
+	/* si_swapinfo: the areas that are on (Zswap/Zswapped: the model has no zswap) */
+	fn(arg, "SwapTotal:", total_swap_pages(ms) << sh);
+	fn(arg, "SwapFree:", nr_swap_pages(ms) << sh);
 	for (size_t i = 0; i < sizeof(mapped) / sizeof(mapped[0]); i++)
 		fn(arg, mapped[i].label, global_node_page_state_pages(ms, mapped[i].item) << sh);
 	fn(arg, "Slab:", (sreclaim + sunreclaim) << sh);
 	fn(arg, "SReclaimable:", sreclaim << sh);
 	fn(arg, "SUnreclaim:", sunreclaim << sh);
 	fn(arg, "PageTables:", global_node_page_state_pages(ms, NR_PAGETABLE) << sh);
+	/* overcommit (mm/util.c) */
+	fn(arg, "CommitLimit:", vm_commit_limit(ms) << sh);
+	fn(arg, "Committed_AS:", vm_memory_committed(ms) << sh);
 	for (size_t i = 0; i < sizeof(thp) / sizeof(thp[0]); i++)
 		fn(arg, thp[i].label, global_node_page_state_pages(ms, thp[i].item) << sh);
 }

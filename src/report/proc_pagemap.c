@@ -28,6 +28,7 @@
 #include "mm/folio.h"
 #include "mm/kprofile.h"
 #include "mm/memory.h"
+#include "mm/swap.h"
 #include "mm/page_alloc.h"
 #include "mm/vma.h"
 #include "report/task_mmu.h"
@@ -92,8 +93,16 @@ static int pagemap_leaf(const struct pgtable_visit *v, void *arg)
 	struct pagemap_walk *w = arg;
 	struct mm_sys *ms = w->ms;
 
-	if (v->desc.kind != PTE_KIND_LEAF)
-		return 0;	/* swap entries and markers: none in the model yet */
+	if (v->desc.kind != PTE_KIND_LEAF) {
+		swp_entry_t e;
+
+		/* a swap PTE: PM_SWAP, type | offset << MAX_SWAPFILES_SHIFT (root sees the frame) */
+		if (v->raw && v->va >= w->start && v->va < w->end &&
+		    pte_to_swp_entry(w->vma->vm_mm->pgd.fmt, v->raw, &e, NULL))
+			w->emit(w->arg, v->va, ((swp_type(e) | swp_offset(e) << MAX_SWAPFILES_SHIFT) &
+						 PM_PFRAME_MASK) | PM_SWAP | w->vma_flags);
+		return 0;
+	}
 	if (v->size > ms->page_size) {
 		pmd_to_pagemap_entries(w, v);
 		return 0;
@@ -120,7 +129,7 @@ static int pagemap_walk_vma(struct mm_sys *ms, struct vm_area_struct *vma, uint6
 
 	if (!mm->pgd.root[0] || start >= end)
 		return 0;
-	return pgtable_walk_range(&mm->pgd, start, end, false, pagemap_leaf, &w);
+	return pgtable_walk_range(&mm->pgd, start, end, true, pagemap_leaf, &w);
 }
 
 /* ---- the binary file ------------------------------------------------------------------- */

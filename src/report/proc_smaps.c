@@ -14,8 +14,9 @@
  *     PG_referenced; LazyFree = anonymous, not swap-backed, clean.
  * The zero page and the huge zero page are not counted (vm_normal_page is NULL for them).
  *
- * Left out, because the model has none yet: swap entries (Swap, SwapPss, and shmem's swap
- * usage stay 0), migration and device entries, KSM pages, hugetlb (Shared_Hugetlb,
+ * A swap PTE adds a page to Swap and page_size / swap count to SwapPss (swp_swapcount: the
+ * PTEs of every process that name the slot). Left out, because the model has none yet:
+ * shmem's swap usage, migration and device entries, KSM pages, hugetlb (Shared_Hugetlb,
  * Private_Hugetlb), page-idle tracking (folio_test_young), protection keys (the reference CPU
  * has no PKU, so Linux prints no ProtectionKey line either).
  */
@@ -26,6 +27,7 @@
 #include "mm/huge_memory.h"
 #include "mm/memory.h"
 #include "mm/page_alloc.h"
+#include "mm/swap.h"
 #include "mm/vma.h"
 #include "report/task_mmu.h"
 
@@ -145,8 +147,19 @@ static int smaps_leaf(const struct pgtable_visit *v, void *arg)
 	bool young, dirty;
 	struct page *page;
 
-	if (v->desc.kind != PTE_KIND_LEAF)
-		return 0;	/* swap and migration entries: none in the model yet */
+	if (v->desc.kind != PTE_KIND_LEAF) {
+		swp_entry_t e;
+
+		/* smaps_pte_entry's swap PTE: Swap, and SwapPss shared by the swap count */
+		if (!v->raw || !pte_to_swp_entry(w->vma->vm_mm->pgd.fmt, v->raw, &e, NULL))
+			return 0;
+		int mapcount = swp_swapcount(ms, e);
+		uint64_t pss = ms->page_size << PSS_SHIFT;
+
+		w->mss->swap += ms->page_size;
+		w->mss->swap_pss += mapcount >= 2 ? pss / (uint64_t)mapcount : pss;
+		return 0;
+	}
 	page = report_normal_page(ms, w->vma, v->desc.pa >> ms->page_shift, NULL);
 	if (!page)
 		return 0;
@@ -178,7 +191,8 @@ static int smap_gather_stats(struct mm_sys *ms, struct vm_area_struct *vma,
 
 	if (!mm->pgd.root[0])
 		return 0;
-	return pgtable_walk_range(&mm->pgd, vma->vm_start, vma->vm_end, false, smaps_leaf, &w);
+	/* holes too: swap PTEs are not-present entries */
+	return pgtable_walk_range(&mm->pgd, vma->vm_start, vma->vm_end, true, smaps_leaf, &w);
 }
 
 /* SEQ_PUT_DEC: a label padded to 16 columns, the value in kB 8 wide. */

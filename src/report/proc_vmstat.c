@@ -13,6 +13,7 @@
 #include "report/proc.h"
 #include "hw/mmu.h"
 #include "mm/page_alloc.h"
+#include "mm/vmscan.h"
 
 const char *proc_zone_name(const struct mm_sys *ms, const struct zone *z, unsigned int zidx)
 {
@@ -102,10 +103,19 @@ void zone_pageblock_counts(struct mm_sys *ms, const struct zone *z, uint64_t cou
 
 bool vm_event_shown(const struct mm_sys *ms, enum vm_event_item i)
 {
-	/* pgalloc_<zone> exists only for the zone types the kernel compiles (FOR_ALL_ZONES). */
-	if (i < PGALLOC_DMA || i > PGALLOC_DEVICE)
+	/*
+	 * pgalloc_<zone> and allocstall_<zone> exist only for the zone types the kernel
+	 * compiles (FOR_ALL_ZONES).
+	 */
+	enum vm_event_item first;
+
+	if (i >= PGALLOC_DMA && i <= PGALLOC_DEVICE)
+		first = PGALLOC_DMA;
+	else if (i >= ALLOCSTALL_DMA && i <= ALLOCSTALL_DEVICE)
+		first = ALLOCSTALL_DMA;
+	else
 		return true;
-	enum zone_type t = (enum zone_type)(ZONE_DMA + (i - PGALLOC_DMA));
+	enum zone_type t = (enum zone_type)(ZONE_DMA + (i - first));
 	for (unsigned int z = 0; z < ms->arch->nr_zones; z++)
 		if (ms->arch->zones[z] == t)
 			return true;
@@ -280,12 +290,12 @@ static void zoneinfo_zone(struct mm_sys *ms, const pg_data_t *pgdat, const struc
 		sb_printf(sb, "\n      %-12s %lu", zone_stat_names[i],
 			  (unsigned long)stat_pos(z->vm_stat[i]));
 	zoneinfo_pagesets(ms, z, sb);
-	/* node_unreclaimable: kswapd_failures >= MAX_RECLAIM_RETRIES; the model runs no
-	 * reclaim yet, so kswapd never fails and this is 0. */
+	/* node_unreclaimable: kswapd gave up on the node (kswapd_failures, mm/vmscan.c) */
 	sb_printf(sb,
 		  "\n  node_unreclaimable:  %u"
 		  "\n  start_pfn:           %lu",
-		  0u, (unsigned long)z->zone_start_pfn);
+		  z->zone_pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES ? 1u : 0u,
+		  (unsigned long)z->zone_start_pfn);
 	sb_puts(sb, "\n");
 }
 

@@ -177,6 +177,21 @@ run trace --log "$log" --pid 26592 "$tmp/other.lackey"
 run trace --pid 3 "$tmp/heap.trace"
 [ "$rc" = 2 ] || fail "--pid without --log: exit $rc, expected 2"
 
+# --script: the process a scenario made; the trace faults in the rest of its VMA
+printf '%s\n' 'exec 1 /usr/bin/true' \
+	'1 mmap(0x10000000, 16*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0) = $a' \
+	'1 write $a 16K' >"$tmp/ts.mms"
+printf ' S 10002000,8\n S 10004000,8\n S 10005008,8\n L 10006000,4\n' >"$tmp/ts.lackey"
+run trace --script "$tmp/ts.mms" --json "$tmp/ts.lackey"
+[ "$rc" = 0 ] || fail "trace --script: exit $rc"
+grep -q '"pid":1,' "$tmp/out" || fail "trace --script: not the script's process 1"
+grep -q '"pgfault":3,' "$tmp/out" || fail "trace --script: pages 4, 5 and the zero page 6 are 3 faults"
+run trace --script "$tmp/ts.mms" --pid 9 "$tmp/ts.lackey"
+[ "$rc" = 1 ] || fail "trace --script --pid 9: exit $rc"
+grep -q "no live process 9" "$tmp/err" || fail "trace --script --pid 9: no message"
+run trace --script "$tmp/ts.mms" --log "$tmp/ts.mms" "$tmp/ts.lackey"
+[ "$rc" = 2 ] || fail "trace --script --log: exit $rc, expected a usage error"
+
 # --keep-going: accesses answered with a signal are counted and skipped, the run goes on
 printf 'I  00401000,4\n L 00000010,8\n S 00401008,8\n L 00000020,4\n' >"$tmp/sig.lackey"
 run trace "$tmp/sig.lackey"

@@ -441,7 +441,7 @@ static void check_grammar(const char *machine, const char *file, const char *tex
 static const char *const highmem_meminfo[] = {
 	"HighTotal:             0 kB\nHighFree:              0 kB\n"
 	"LowTotal:              0 kB\nLowFree:               0 kB\n", NULL };
-static const char *const highmem_vmstat[] = { "pgalloc_high 0\n", NULL };
+static const char *const highmem_vmstat[] = { "pgalloc_high 0\n", "allocstall_high 0\n", NULL };
 
 static const char *const *extra_for(const char *file)
 {
@@ -517,7 +517,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	static const char *const want[] = { "buddyinfo", "pagetypeinfo", "zoneinfo", "meminfo",
-					    "vmstat", "slabinfo", "iomem", "memblock" };
+					    "vmstat", "slabinfo", "iomem", "memblock", "swaps",
+					    "dmesg" };
 	const char *const *n = mmsim_proc_names();
 	size_t i = 0;
 	for (; n[i]; i++) {

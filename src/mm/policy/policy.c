@@ -1,0 +1,633 @@
+/*
+ * The research-mode replacement engine (policy.h): the registry of policies, parameter
+ * parsing, the entry pool, the hash from page number to entry, and the one reference path
+ * shared by every policy, so that all of them count faults, evictions and write-backs the
+ * same way.
+ *
+ * The hash is open addressing with linear probing and backward-shift deletion (no
+ * tombstones), load factor at most 1/2, indexed by Fibonacci hashing (the top bits of the
+ * page number times 2^64 / golden ratio, Knuth TAOCP vol. 3, 6.4): one multiplication,
+ * which matters because a miss hashes several times (lookup, delete, insert); XXH3 cost a
+ * quarter of the throughput here. Consecutive and power-of-two-strided page numbers spread
+ * evenly under it. Entries live in chunks of POLICY_CHUNK that are never moved or freed before the
+ * policy is destroyed, so intrusive list links stay valid; forgotten entries go to a free
+ * list. Nothing is allocated on a reference except when a page is seen for the first time
+ * and the pool or the hash must grow (amortised).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mm/policy/policy.h"
+#include "util/error.h"
+
+#define POLICY_CHUNK	4096
+
+const struct policy_ops *const policy_registry[] = {
+	&policy_fifo_ops, &policy_lru_ops, &policy_clock_ops, &policy_random_ops,
+	&policy_opt_ops, &policy_lfu_ops, &policy_mru_ops, &policy_nru_ops, &policy_aging_ops,
+	&policy_wsclock_ops, &policy_2q_ops, &policy_arc_ops, &policy_car_ops,
+	&policy_lirs_ops, &policy_clockpro_ops, &policy_sieve_ops, &policy_s3fifo_ops,
+	&policy_linux_ops, &policy_mglru_ops,
+};
+const size_t policy_registry_len = sizeof(policy_registry) / sizeof(policy_registry[0]);
+
+const struct policy_ops *policy_find(const char *name)
+{
+	for (size_t i = 0; i < policy_registry_len; i++)
+		if (!strcmp(policy_registry[i]->name, name))
+			return policy_registry[i];
+	return NULL;
+}
+
+void policy_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < policy_registry_len && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+				      policy_registry[i]->name);
+}
+
+#define slot_of policy_slot_of
+
+/* ---- parameters ---- */
+
+static void param_keys(const struct policy_ops *ops, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (const struct policy_param *q = ops->params; q && q->key && n < len; q++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s (%s)", q == ops->params ? "" : ", ",
+				      q->key, q->help);
+}
+
+/* Parse "key=value,..." (s, NUL-terminated) into p->param[]. 0 or -EINVAL with err. */
+static int parse_params(struct policy *p, const char *s, struct mmsim_error *err)
+{
+	const struct policy_ops *ops = p->ops;
+	char keys[512];
+
+	while (*s) {
+		size_t klen = strcspn(s, "=,");
+		const struct policy_param *q;
+		int idx = 0;
+
+		for (q = ops->params; q && q->key; q++, idx++)
+			if (strlen(q->key) == klen && !strncmp(q->key, s, klen))
+				break;
+		if (!q || !q->key) {
+			param_keys(ops, keys, sizeof(keys));
+			if (!ops->params || !ops->params->key)
+				return err_set(err, -EINVAL, NULL, 0, 0, "policy %s takes no "
+					       "parameters, found '%.*s'", ops->name, (int)klen, s);
+			return err_set(err, -EINVAL, NULL, 0, 0, "policy %s has no parameter "
+				       "'%.*s'; its parameters: %s", ops->name, (int)klen, s, keys);
+		}
+		if (s[klen] != '=')
+			return err_set(err, -EINVAL, NULL, 0, 0, "policy %s: expected '%s=VALUE'",
+				       ops->name, q->key);
+		const char *v = s + klen + 1;
+		size_t vlen = strcspn(v, ",");
+		char num[64], *end;
+
+		if (vlen == 0 || vlen >= sizeof(num))
+			return err_set(err, -EINVAL, NULL, 0, 0, "policy %s: expected a number "
+				       "after '%s='", ops->name, q->key);
+		memcpy(num, v, vlen);
+		num[vlen] = '\0';
+		errno = 0;
+		double d = strtod(num, &end);
+		if (*end || errno || d != d || d < q->min || d > q->max ||
+		    (q->integer && d != (double)(int64_t)d))
+			return err_set(err, -EINVAL, NULL, 0, 0, "policy %s: %s must be %s from %g "
+				       "to %g, not '%s'", ops->name, q->key,
+				       q->integer ? "an integer" : "a number", q->min, q->max, num);
+		p->param[idx] = d;
+		s = v + vlen;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+/* ---- the pool and the hash ---- */
+
+static struct pentry *entry_alloc(struct policy *p)
+{
+	struct pentry *e = p->free_list;
+
+	if (e) {
+		p->free_list = (struct pentry *)e->lru.next;
+		return e;
+	}
+	if (p->pool_used == (uint64_t)p->nr_chunks * POLICY_CHUNK) {
+		if (p->nr_chunks == p->chunks_cap) {
+			size_t cap = p->chunks_cap ? p->chunks_cap * 2 : 16;
+			struct pentry **c = realloc(p->chunks, cap * sizeof(*c));
+			if (!c)
+				return NULL;
+			p->chunks = c;
+			p->chunks_cap = cap;
+		}
+		struct pentry *chunk = aligned_alloc(64, POLICY_CHUNK * sizeof(*chunk));
+		if (!chunk)
+			return NULL;
+		p->chunks[p->nr_chunks++] = chunk;
+	}
+	e = &p->chunks[p->pool_used / POLICY_CHUNK][p->pool_used % POLICY_CHUNK];
+	p->pool_used++;
+	return e;
+}
+
+static int hash_resize(struct policy *p, uint64_t nslots)
+{
+	struct pslot *old = p->slots;
+	uint64_t oldn = p->slots ? p->mask + 1 : 0;
+	struct pslot *s = calloc(nslots, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	p->slots = s;
+	p->mask = nslots - 1;
+	p->shift = 64 - (unsigned)__builtin_ctzll(nslots);
+	for (uint64_t i = 0; i < oldn; i++) {
+		if (!old[i].e)
+			continue;
+		uint64_t j = slot_of(p, old[i].page);
+		while (s[j].e)
+			j = (j + 1) & p->mask;
+		s[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* The entry of page, probing from its home slot i. */
+static inline struct pentry *lookup_at(const struct policy *p, uint64_t page, uint64_t i)
+{
+	for (;;) {
+		const struct pslot *s = &p->slots[i];
+		if (!s->e)
+			return NULL;
+		if (s->page == page)
+			return s->e;
+		i = (i + 1) & p->mask;
+	}
+}
+
+struct pentry *policy_lookup(const struct policy *p, uint64_t page)
+{
+	return lookup_at(p, page, slot_of(p, page));
+}
+
+struct pentry *policy_lookup_resident(struct policy *p, uint64_t page)
+{
+	struct pentry *e = policy_lookup(p, page);
+	return e && (e->flags & PE_RESIDENT) ? e : NULL;
+}
+
+/* A new entry for page (not in the hash), zeroed but for page; NULL when memory is out. */
+static struct pentry *entry_new(struct policy *p, uint64_t page)
+{
+	if ((p->nr_slots_used + 1) * 2 > p->mask + 1 && hash_resize(p, (p->mask + 1) * 2))
+		return NULL;
+	struct pentry *e = entry_alloc(p);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->page = page;
+	uint64_t i = slot_of(p, page);
+	while (p->slots[i].e)
+		i = (i + 1) & p->mask;
+	p->slots[i].page = page;
+	p->slots[i].e = e;
+	p->nr_slots_used++;
+	return e;
+}
+
+/* Take e out of the hash (backward shift) and put it on the free list. */
+static void entry_free(struct policy *p, struct pentry *e)
+{
+	uint64_t i = slot_of(p, e->page);
+
+	while (p->slots[i].e != e)
+		i = (i + 1) & p->mask;
+	for (uint64_t j = i;;) {
+		j = (j + 1) & p->mask;
+		if (!p->slots[j].e)
+			break;
+		uint64_t k = slot_of(p, p->slots[j].page);
+		/* slot j may move to i unless its home k lies cyclically in (i, j] */
+		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+		if (!stays) {
+			p->slots[i] = p->slots[j];
+			i = j;
+		}
+	}
+	p->slots[i].e = NULL;
+	p->nr_slots_used--;
+	e->flags = 0;
+	e->lru.next = (struct list_head *)p->free_list;
+	p->free_list = e;
+}
+
+/* ---- life ---- */
+
+int policy_create(const char *spec, uint64_t frames, uint64_t seed, struct policy **out,
+		  struct mmsim_error *err)
+{
+	char name[64], names[512];
+	size_t nlen = strcspn(spec, ":");
+	const struct policy_ops *ops = NULL;
+	struct policy *p;
+	int rc;
+
+	*out = NULL;
+	if (nlen < sizeof(name)) {
+		memcpy(name, spec, nlen);
+		name[nlen] = '\0';
+		ops = policy_find(name);
+	}
+	if (!ops) {
+		policy_names(names, sizeof(names));
+		return err_set(err, -EINVAL, NULL, 0, 0, "unknown policy '%.*s'; the policies are: "
+			       "%s", (int)(nlen < 64 ? nlen : 64), spec, names);
+	}
+	if (frames < 1 || frames > (UINT64_C(1) << 40))
+		return err_set(err, -EINVAL, NULL, 0, 0, "policy %s: the number of frames must be "
+			       "from 1 to 2^40, not %llu", ops->name, (unsigned long long)frames);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->ops = ops;
+	p->frames = frames;
+	rng_seed(&p->rng, seed);
+	snprintf(p->name, sizeof(p->name), "%s", spec);
+	int idx = 0;
+	for (const struct policy_param *q = ops->params; q && q->key; q++)
+		p->param[idx++] = q->def;
+	rc = spec[nlen] == ':' ? parse_params(p, spec + nlen + 1, err) : 0;
+	if (rc)
+		goto out_free;
+	rc = -ENOMEM;
+	if (ops->priv_size && !(p->priv = calloc(1, ops->priv_size)))
+		goto out_free;
+	if (hash_resize(p, 1024))
+		goto out_free_priv;
+	rc = ops->init ? ops->init(p, err) : 0;
+	if (rc)
+		goto out_free_hash;
+	*out = p;
+	return 0;
+out_free_hash:
+	free(p->slots);
+out_free_priv:
+	free(p->priv);
+out_free:
+	free(p);
+	return rc;
+}
+
+void policy_destroy(struct policy *p)
+{
+	if (!p)
+		return;
+	if (p->ops->free)
+		p->ops->free(p);
+	for (size_t i = 0; i < p->nr_chunks; i++)
+		free(p->chunks[i]);
+	free(p->chunks);
+	free(p->slots);
+	free(p->priv);
+	free(p);
+}
+
+/* ---- references ---- */
+
+void policy_evict_entry(struct policy *p, struct pentry *e)
+{
+	p->st.evictions++;
+	if (e->flags & PE_DIRTY)
+		p->st.dirty_writebacks++;
+	e->flags &= (uint16_t)~(PE_RESIDENT | PE_DIRTY);
+	p->nr_resident--;
+	if (e->flags & PE_GHOST)
+		p->nr_ghost++;
+	else
+		entry_free(p, e);
+}
+
+void policy_writeback(struct policy *p, struct pentry *e)
+{
+	if (e->flags & PE_DIRTY) {
+		p->st.dirty_writebacks++;
+		e->flags &= (uint16_t)~PE_DIRTY;
+	}
+}
+
+void policy_forget(struct policy *p, struct pentry *e)
+{
+	p->nr_ghost--;
+	entry_free(p, e);
+}
+
+static void miss(struct policy *p, uint64_t page, struct pentry *e, bool write)
+{
+	p->st.faults++;
+	if (p->nr_resident >= p->frames) {
+		p->ops->evict(p, e);
+		if (p->nr_resident >= p->frames) {
+			p->error = -EUCLEAN;	/* the policy evicted nothing: a bug */
+			return;
+		}
+	}
+	if (!e) {
+		e = entry_new(p, page);
+		if (!e) {
+			p->error = -ENOMEM;
+			return;
+		}
+	} else {
+		p->nr_ghost--;
+	}
+	e->flags |= PE_RESIDENT | (write ? PE_DIRTY : 0);
+	p->nr_resident++;
+	p->ops->insert(p, e);
+	e->flags &= (uint16_t)~PE_GHOST;
+}
+
+static inline void access_one(struct policy *p, uint64_t page, bool write, uint64_t next,
+			      uint64_t home)
+{
+	struct pentry *e = lookup_at(p, page, home);
+
+	p->next_use = next;
+	p->st.accesses++;
+	if (e && (e->flags & PE_RESIDENT)) {
+		p->st.hits++;
+		if (write)
+			e->flags |= PE_DIRTY;
+		if (p->ops->hit)
+			p->ops->hit(p, e);
+	} else {
+		miss(p, page, e, write);
+	}
+	p->now++;
+}
+
+void policy_access(struct policy *p, uint64_t page, bool write, uint64_t next)
+{
+	access_one(p, page, write, next, slot_of(p, page));
+}
+
+/*
+ * The hash slot of a reference PREFETCH_SLOT ahead is prefetched, and the entry of one
+ * PREFETCH_ENTRY ahead (its slot is in the cache by then): the lookups of a large cache
+ * miss the CPU caches, and this overlaps those misses. Hints only: nothing changes.
+ */
+#define PREFETCH_SLOT	8
+#define PREFETCH_ENTRY	4
+
+void policy_access_refs(struct policy *p, const struct policy_ref *r, size_t n)
+{
+	uint64_t home[PREFETCH_SLOT];	/* home slots of r[i .. i + PREFETCH_SLOT) */
+	uint64_t mask = p->mask;
+
+	for (size_t i = 0; i < PREFETCH_SLOT && i < n; i++)
+		home[i] = slot_of(p, r[i].page);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t h = home[i % PREFETCH_SLOT];
+		if (i + PREFETCH_SLOT < n) {
+			uint64_t hn = slot_of(p, r[i + PREFETCH_SLOT].page);
+			home[i % PREFETCH_SLOT] = hn;
+			__builtin_prefetch(&p->slots[hn]);
+		}
+		if (i + PREFETCH_ENTRY < n) {
+			const struct pslot *s = &p->slots[home[(i + PREFETCH_ENTRY) % PREFETCH_SLOT]];
+			if (s->e)
+				__builtin_prefetch(s->e);
+		}
+		access_one(p, r[i].page, r[i].write != 0, r[i].next, h);
+		if (p->mask != mask) {		/* the hash grew: the homes moved */
+			mask = p->mask;
+			for (size_t k = i + 1; k < i + 1 + PREFETCH_SLOT && k < n; k++)
+				home[k % PREFETCH_SLOT] = slot_of(p, r[k].page);
+		}
+	}
+}
+
+void policy_remove_page(struct policy *p, uint64_t page)
+{
+	struct pentry *e = policy_lookup_resident(p, page);
+
+	if (!e)
+		return;
+	if (p->ops->remove)
+		p->ops->remove(p, e);
+	e->flags &= (uint16_t)~(PE_RESIDENT | PE_DIRTY | PE_GHOST);
+	p->nr_resident--;
+	entry_free(p, e);
+}
+
+void policy_get_stats(const struct policy *p, struct policy_stats *st)
+{
+	*st = p->st;
+	st->resident = p->nr_resident;
+}
+
+/* ---- checking ---- */
+
+int policy_bad(const struct policy *p, struct mmsim_error *err, const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return err_set(err, -EUCLEAN, NULL, 0, 0, "policy %s: %s", p->ops->name, msg);
+}
+
+int policy_validate(const struct policy *p, struct mmsim_error *err)
+{
+	uint64_t res = 0, ghost = 0, used = 0;
+	const struct policy_stats *s = &p->st;
+
+	if (p->error)
+		return policy_bad(p, err, "a reference failed (%s)", mmsim_strerror(p->error));
+	for (uint64_t i = 0; i <= p->mask; i++) {
+		const struct pentry *e = p->slots[i].e;
+		if (!e)
+			continue;
+		used++;
+		if (e->page != p->slots[i].page || policy_lookup(p, e->page) != e)
+			return policy_bad(p, err, "hash slot %llu: page %llu not found by lookup",
+					  (unsigned long long)i, (unsigned long long)e->page);
+		bool r = e->flags & PE_RESIDENT, g = e->flags & PE_GHOST;
+		if (r == g)
+			return policy_bad(p, err, "page %llu is %s", (unsigned long long)e->page,
+					  r ? "both resident and a ghost" : "neither resident nor a ghost");
+		if (!r && (e->flags & PE_DIRTY))
+			return policy_bad(p, err, "ghost page %llu is dirty",
+					  (unsigned long long)e->page);
+		res += r;
+		ghost += g;
+	}
+	if (used != p->nr_slots_used || res != p->nr_resident || ghost != p->nr_ghost)
+		return policy_bad(p, err, "the hash holds %llu entries (%llu resident, %llu ghosts); "
+				  "the counts say %llu (%llu, %llu)", (unsigned long long)used,
+				  (unsigned long long)res, (unsigned long long)ghost,
+				  (unsigned long long)p->nr_slots_used,
+				  (unsigned long long)p->nr_resident, (unsigned long long)p->nr_ghost);
+	if (p->nr_resident > p->frames || p->nr_ghost > p->ghost_max)
+		return policy_bad(p, err, "%llu resident of %llu frames, %llu ghosts of at most %llu",
+				  (unsigned long long)p->nr_resident, (unsigned long long)p->frames,
+				  (unsigned long long)p->nr_ghost, (unsigned long long)p->ghost_max);
+	if (s->accesses != s->hits + s->faults || s->evictions > s->faults)
+		return policy_bad(p, err, "counters: %llu accesses, %llu hits, %llu faults, "
+				  "%llu evictions", (unsigned long long)s->accesses,
+				  (unsigned long long)s->hits, (unsigned long long)s->faults,
+				  (unsigned long long)s->evictions);
+	return p->ops->validate ? p->ops->validate(p, err) : 0;
+}
+
+/* ---- the heap ---- */
+
+int pheap_init(struct pheap *h, uint64_t cap, bool min)
+{
+	h->n = 0;
+	h->cap = cap ? cap : 1;
+	h->min = min;
+	h->a = malloc(h->cap * sizeof(*h->a));
+	return h->a ? 0 : -ENOMEM;
+}
+
+void pheap_free(struct pheap *h)
+{
+	free(h->a);
+	h->a = NULL;
+}
+
+/* Does a belong above b? */
+static inline bool above(const struct pheap *h, const struct pentry *a, const struct pentry *b)
+{
+	return h->min ? a->key < b->key : a->key > b->key;
+}
+
+static inline void put(struct pheap *h, uint64_t i, struct pentry *e)
+{
+	h->a[i] = e;
+	e->aux = (uint32_t)i;
+}
+
+static void sift_up(struct pheap *h, uint64_t i)
+{
+	struct pentry *e = h->a[i];
+
+	while (i) {
+		uint64_t parent = (i - 1) / 2;
+		if (!above(h, e, h->a[parent]))
+			break;
+		put(h, i, h->a[parent]);
+		i = parent;
+	}
+	put(h, i, e);
+}
+
+static void sift_down(struct pheap *h, uint64_t i)
+{
+	struct pentry *e = h->a[i];
+
+	for (;;) {
+		uint64_t c = 2 * i + 1;
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && above(h, h->a[c + 1], h->a[c]))
+			c++;
+		if (!above(h, h->a[c], e))
+			break;
+		put(h, i, h->a[c]);
+		i = c;
+	}
+	put(h, i, e);
+}
+
+int pheap_push(struct pheap *h, struct pentry *e)
+{
+	if (h->n == h->cap) {
+		struct pentry **a = realloc(h->a, h->cap * 2 * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		h->a = a;
+		h->cap *= 2;
+	}
+	put(h, h->n++, e);
+	sift_up(h, h->n - 1);
+	return 0;
+}
+
+void pheap_remove(struct pheap *h, struct pentry *e)
+{
+	uint64_t i = e->aux;
+	struct pentry *last = h->a[--h->n];
+
+	if (last == e)
+		return;
+	put(h, i, last);
+	sift_up(h, i);
+	sift_down(h, last->aux);
+}
+
+void pheap_update(struct pheap *h, struct pentry *e)
+{
+	sift_up(h, e->aux);
+	sift_down(h, e->aux);
+}
+
+int pheap_validate(const struct pheap *h, const struct policy *p, struct mmsim_error *err)
+{
+	for (uint64_t i = 0; i < h->n; i++) {
+		if (h->a[i]->aux != i)
+			return policy_bad(p, err, "heap slot %llu holds an entry that says %u",
+					  (unsigned long long)i, h->a[i]->aux);
+		if (i && above(h, h->a[i], h->a[(i - 1) / 2]))
+			return policy_bad(p, err, "heap order broken at slot %llu",
+					  (unsigned long long)i);
+	}
+	return 0;
+}
+
+int policy_validate_adaptive(const struct policy *p, const struct list_head *l, const uint64_t *n,
+			     double target, struct mmsim_error *err)
+{
+	enum { T1 = 1, T2, B1, B2 };
+
+	for (int k = T1; k <= B2; k++) {
+		const struct list_head *q;
+		uint64_t c = 0;
+
+		list_for_each(q, &l[k]) {
+			const struct pentry *e = list_entry(q, struct pentry, lru);
+
+			if (e->list != k || !(e->flags & (k <= T2 ? PE_RESIDENT : PE_GHOST)))
+				return policy_bad(p, err, "page %llu misfiled on list %d",
+						  (unsigned long long)e->page, k);
+			c++;
+		}
+		if (c != n[k])
+			return policy_bad(p, err, "list %d holds %llu, counted %llu", k,
+					  (unsigned long long)c, (unsigned long long)n[k]);
+	}
+	if (n[T1] + n[T2] != p->nr_resident || n[B1] + n[B2] != p->nr_ghost ||
+	    n[T1] + n[B1] > p->frames || p->nr_resident + p->nr_ghost > 2 * p->frames ||
+	    target < 0 || target > (double)p->frames)
+		return policy_bad(p, err, "T1 %llu T2 %llu B1 %llu B2 %llu p %g c %llu",
+				  (unsigned long long)n[T1], (unsigned long long)n[T2],
+				  (unsigned long long)n[B1], (unsigned long long)n[B2], target,
+				  (unsigned long long)p->frames);
+	return 0;
+}
