@@ -58,7 +58,7 @@ want faults 2 "crossing store, --count-second-page"
 want accesses 2 "crossing store, --count-second-page"
 
 # the course simulator's expected outputs
-small=$SRC/../shared/traces/vmsim-small
+small=$SRC/tests/data/traces/vmsim-small
 if [ -d "$small" ]; then
 	while read -r trace ans policy frames; do
 		expect_out trace --policy "$policy" --frames "$frames" "$small/$trace" -- "$policy"

@@ -25,7 +25,7 @@
 #include "mm/policy/policy.h"
 #include "util/rng.h"
 
-#define SHARED MMSIM_SHARED_DIR "/traces/"
+#define SHARED MMSIM_SOURCE_DIR "/tests/data/traces/"
 
 /* Next uses of pages[0..n) into next[] (the future OPT needs). */
 static void next_uses(const uint64_t *pages, size_t n, uint64_t *next)
@@ -235,7 +235,7 @@ static void test_bzip_golden(void **state)
 
 	(void)state;
 	assert_true(pages && next && w);
-	assert_int_equal(trace_open(SHARED "vmsim/bzip.trace.gz", NULL, &r, &err), 0);
+	assert_int_equal(trace_open(SHARED "bzip-100k.trace.gz", NULL, &r, &err), 0);
 	while (n < 100000 && trace_next_batch(r, buf, 4096, &got, &err) == 0 && got)
 		for (size_t i = 0; i < got && n < 100000; i++, n++) {
 			pages[n] = buf[i].addr >> 12;
