@@ -74,8 +74,8 @@ static void fill(uint8_t *buf, uint64_t i)
 static struct mmsim_machine *setup(struct task_struct **tp)
 {
 	struct mmsim_error err = { 0 };
-	mmsim_config *cfg;
-	struct mmsim_machine *m;
+	mmsim_config *cfg = NULL;
+	struct mmsim_machine *m = NULL;
 	struct task_struct *t;
 	struct access_result ar;
 	uint8_t buf[PAGE];

@@ -325,7 +325,7 @@ static void dump_header(struct mm_sys *ms, gfp_t gfp, unsigned int order)
 	char names[256];
 
 	format_gfp(gfp, names, sizeof(names));
-	kernel_log(ms, "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=%hd",
+	kernel_log(ms, "%s invoked oom-killer: gfp_mask=%#x(%s), order=%u, oom_score_adj=%d",
 		   comm_of(cur), gfp, names, order, cur ? oom_score_adj_get(ms, cur->tgid) : 0);
 	/* sysctl_oom_dump_tasks: 1 on the reference kernel */
 	dump_tasks(ms);
@@ -446,7 +446,7 @@ static bool __oom_kill_process(struct mm_sys *ms, struct task_struct *victim, co
 	mm = t->mm;
 	count_vm_events(ms, OOM_KILL, 1);
 	kernel_log(ms, "%s: Killed process %d (%s) total-vm:%llukB, anon-rss:%llukB, "
-		   "file-rss:%llukB, shmem-rss:%llukB, UID:%u pgtables:%llukB oom_score_adj:%hd",
+		   "file-rss:%llukB, shmem-rss:%llukB, UID:%u pgtables:%llukB oom_score_adj:%d",
 		   message, victim->tgid, victim->comm,
 		   (unsigned long long)(mm->total_vm << k),
 		   (unsigned long long)(get_mm_counter(mm, MM_ANONPAGES) << k),
