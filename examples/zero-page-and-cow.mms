@@ -14,7 +14,7 @@ exec 1 /usr/bin/true
 expect vmstat pgfault 3
 1 mmap(0x10000000, 8*4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE, -1, 0) = $a
 
-echo == read 8 pages: 8 faults, each maps the zero page; RssAnon stays 0
+echo == read 8 pages: 8 faults, each maps the zero page; RssAnon does not grow
 1 read $a 32K
 expect vmstat pgfault 11
 expect 1 status RssAnon 12 kB
