@@ -430,6 +430,7 @@ void mmsim_machine_free(mmsim_machine *m)
 		return;
 	translate_space_free(m);
 	fork_teardown(m);		/* every task, then the file layer */
+	oom_exit(&m->mm);		/* the kernel log, the shadow entries (mm/oom.h) */
 	swap_exit(&m->mm);		/* no PTE holds a slot any more: the areas go */
 	machine_free_mmus(m);
 	kmem_cache_teardown(&m->mm);

@@ -81,8 +81,6 @@ int page_cache_init(struct mm_sys *ms)
 
 void page_cache_exit(struct mm_sys *ms)
 {
-	/* the workingset's shadow table and the rest of the reclaim state go with the cache */
-	oom_exit(ms);
 	if (ms->radix_tree_node_cachep && !kmem_cache_destroy(ms, ms->radix_tree_node_cachep))
 		ms->radix_tree_node_cachep = NULL;
 }

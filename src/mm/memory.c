@@ -594,7 +594,7 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 
-	vmf->pgoff = linear_page_index(vma, vmf->address);
+	/* vmf->pgoff: handle_mm_fault set it */
 	if (!(vmf->flags & FAULT_FLAG_WRITE))
 		return do_read_fault(vmf);
 	if (!(vma->vm_flags & VM_SHARED))
@@ -722,7 +722,7 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, unsigne
 	struct task_struct *prev = oom_set_current(mm->ms, t);
 
 	oom_reap_pending(mm->ms);
-	vmf.pgoff = linear_page_index(vma, vmf.address);
+	vmf.pgoff = linear_page_index(vma, vmf.address);	/* file offset or linear index */
 	/* arch_vma_access_permitted / sanitize_fault_flags: the VMA must allow the access */
 	if ((flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_WRITE))
 		ret = VM_FAULT_SIGSEGV;
@@ -763,11 +763,8 @@ int mm_walk_ptes(struct mm_struct *mm, uint64_t start, uint64_t end, mm_pte_fn f
 
 	if (!mm->pgd.root[0] || (end && end <= start))
 		return 0;
-	/*
-	 * holes too, filtered by walk_one: pgtable_walk_range without them stops at the first
-	 * not-present entry that is not zero (a swap PTE) instead of stepping over it
-	 */
-	return pgtable_walk_range(&mm->pgd, start, end, true, walk_one, &w);
+	/* leaves only: a not-present swap PTE is stepped over (the swap code walks those) */
+	return pgtable_walk_range(&mm->pgd, start, end, false, walk_one, &w);
 }
 
 /* ---- fork: copy_page_range ----------------------------------------------------------------- */

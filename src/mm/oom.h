@@ -14,8 +14,7 @@
  *  - the kernel log (dmesg -t: messages without timestamps), the panic state, oom_score_adj
  *    per thread group (signal_struct), the page cache's shadow entries (workingset.h).
  * It is allocated when something must be kept (oom_state) and freed by oom_exit at machine
- * teardown (page_cache_exit calls it, the last teardown step of the mm that the reclaim side
- * can reach, until kernel/boot.c calls it).
+ * teardown (mmsim_machine_free, after the tasks and the page cache are gone).
  *
  * The report written when a process is killed, as the reference kernel prints it (measured
  * with a memory cgroup on the host, tests/oracle/reclaim.sh; the global case differs only in

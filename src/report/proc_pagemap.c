@@ -14,9 +14,9 @@
  * looks at pmd_page, which is not anonymous) and never exclusive: what the reference
  * kernel shows (tests/oracle/probes/smaps_probe.c thp).
  *
- * Left out until the model has them: swap entries (bit 62 and the swap type/offset in the
- * pfn field), uffd-wp, guard-region markers (MADV_GUARD_INSTALL only flags the VMA here),
- * per-entry soft-dirty bits, hugetlb.
+ * Swap PTEs give bit 62 with the type and offset << 5 in bits 0-54 (pte_to_pagemap_entry).
+ * Left out until the model has them: uffd-wp, guard-region markers (MADV_GUARD_INSTALL only
+ * flags the VMA here), per-entry soft-dirty bits, hugetlb.
  *
  * The text form (show_pagemap_text) is mmsim's own: for each VMA its maps line, then one
  * line per page with the present, swap or guard bit:

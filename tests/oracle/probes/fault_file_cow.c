@@ -15,18 +15,7 @@ int main(int argc, char **argv)
 {
 	static char buf[FILE_PAGES * PS];
 	struct probe_mark m;
-	int fd = argc > 1 ? open(argv[1], O_RDONLY) : -1;
-
-	if (fd < 0) {
-		perror("open");
-		return 2;
-	}
-	fsync(fd);	/* dirty pages are not dropped: write them back first */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) {
-		perror("read");
-		return 2;
-	}
+	int fd = probe_cached_file(argc > 1 ? argv[1] : NULL, buf, sizeof(buf));
 	char *p = probe_map(0x10000000, FILE_PAGES * PS, PROT_READ | PROT_WRITE, MAP_PRIVATE,
 			    fd, 0);
 

@@ -20,19 +20,10 @@
  *   munmap-all     munmap the whole THP
  *   read-zero-then-fork-write  huge zero page, fork, child writes
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "thp_probe.h"
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define MB (1ul << 20)
-#define HP (2 * MB)
-#define PS 4096ul
 
 static const char *const events[] = {
 	"thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd", "thp_deferred_split_page",
@@ -59,44 +50,6 @@ static long key_kb(const char *path, const char *key)
 	return v;
 }
 
-static long vmstat(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* AnonHugePages and Rss (kB) summed over the smaps entries inside [lo, hi). */
-static void smaps_kb(uintptr_t lo, uintptr_t hi, long *ahp, long *rss)
-{
-	char line[512];
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	*ahp = *rss = 0;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = s >= lo && e <= hi;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14))
-			*ahp += strtol(line + 14, NULL, 10);
-		if (in && !strncmp(line, "Rss:", 4))
-			*rss += strtol(line + 4, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-}
-
 static uintptr_t g_lo, g_hi;
 static struct snap s0;
 
@@ -104,7 +57,7 @@ static void take(struct snap *s)
 {
 	struct rusage ru;
 
-	smaps_kb(g_lo, g_hi, &s->ahp, &s->rss);
+	smaps_sum(g_lo, g_hi, NULL, &s->ahp, &s->rss);
 	s->rss_anon = key_kb("/proc/self/status", "RssAnon");
 	s->vm_pte = key_kb("/proc/self/status", "VmPTE");
 	for (unsigned int i = 0; i < NEV; i++)

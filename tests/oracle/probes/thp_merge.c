@@ -9,67 +9,14 @@
  * Each line: the number of VMAs in [r, r+4M), minflt delta, AnonHugePages of the range and the
  * thp_* vmstat deltas; then a write beside the boundary.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "thp_probe.h"
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-#define MB (1ul << 20)
-#define HP (2 * MB)
 
 static const char *const events[] = { "thp_fault_alloc", "thp_split_pmd",
 				       "thp_deferred_split_page" };
 #define NEV (sizeof(events) / sizeof(events[0]))
-
-static long vmstat(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* VMAs and AnonHugePages (kB) inside [lo, hi). */
-static void smaps(uintptr_t lo, uintptr_t hi, int *vmas, long *ahp)
-{
-	char line[512];
-	int in = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	*vmas = 0;
-	*ahp = 0;
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = s >= lo && e <= hi;
-			*vmas += in;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14))
-			*ahp += strtol(line + 14, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
 
 static long ev0[NEV], f0;
 
@@ -85,7 +32,7 @@ static void report(const char *step, uintptr_t r)
 	long d = minflt() - f0, ahp;
 	int vmas;
 
-	smaps(r, r + 4 * MB, &vmas, &ahp);
+	smaps_sum(r, r + 4 * MB, &vmas, &ahp, NULL);
 	printf("%-18s vmas %d minflt %+ld AnonHugePages %ld", step, vmas, d, ahp);
 	for (unsigned int i = 0; i < NEV; i++) {
 		long v = vmstat(events[i]);

@@ -10,68 +10,16 @@
  *                then a read and a write of another page of the block
  * Each line: minflt delta, AnonHugePages of the mapping (kB) and the thp_* vmstat deltas.
  */
-#define _GNU_SOURCE
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "thp_probe.h"
 #include <sys/mman.h>
-#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
-
-#define MB (1ul << 20)
-#define HP (2 * MB)
-#define PS 4096ul
 
 static const char *const events[] = {
 	"thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd", "thp_deferred_split_page",
 	"thp_zero_page_alloc",
 };
 #define NEV (sizeof(events) / sizeof(events[0]))
-
-static long vmstat(const char *key)
-{
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, strlen(key)) && line[strlen(key)] == ' ')
-			v = strtol(line + strlen(key) + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static long ahp_kb(uintptr_t lo, uintptr_t hi)
-{
-	char line[512];
-	int in = 0;
-	long v = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = s >= lo && e <= hi;
-			continue;
-		}
-		if (in && !strncmp(line, "AnonHugePages:", 14))
-			v += strtol(line + 14, NULL, 10);
-	}
-	if (f)
-		fclose(f);
-	return v;
-}
-
-static long minflt(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ru.ru_minflt;
-}
 
 static long ev0[NEV], f0;
 
@@ -86,7 +34,10 @@ static void report(const char *step, uintptr_t lo)
 {
 	long d = minflt() - f0;
 
-	printf("%-14s minflt %+ld AnonHugePages %ld", step, d, ahp_kb(lo, lo + 4 * MB));
+	long ahp;
+
+	smaps_sum(lo, lo + 4 * MB, NULL, &ahp, NULL);
+	printf("%-14s minflt %+ld AnonHugePages %ld", step, d, ahp);
 	for (unsigned int i = 0; i < NEV; i++) {
 		long v = vmstat(events[i]);
 
