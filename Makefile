@@ -6,7 +6,7 @@
 #                 exec of a real ELF file, brk and mmap, its /proc/PID/maps, page faults
 #                 (zero page, copy-on-write, the page cache and fault-around, a huge page),
 #                 memory pressure (reclaim, swap, the OOM killer) and the page-replacement
-#                 policies on Belady's string
+#                 policies on Belady's string, alone and deciding a running machine's reclaim
 #   make test     debug build (-Werror), then every test (ctest --output-on-failure)
 #   make asan     the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench    release build, then run every benchmark (bench/bench_*.c)
@@ -58,6 +58,13 @@ demo: build-release
 	@echo '== mmsim trace --policy all: 19 page-replacement policies on the string 1 2 3 4 1 2 5 1 2 3 4 5'
 	@echo '   (3 frames; with 4, FIFO faults 10 times: Belady'"'"'s anomaly)'
 	@build/release/mmsim trace --policy all --frames 3 --page-size raw examples/belady.trace
+	@echo
+	@echo '== mmsim run examples/replacement.mms --set policy=NAME: the same string in a running machine,'
+	@echo '   the policy choosing the kernel'"'"'s victims in 3 frames (each fault a real major fault)'
+	@for p in fifo lru clock; do \
+		echo "-- policy=$$p"; \
+		build/release/mmsim run examples/replacement.mms --set policy=$$p | tail -11; \
+	done
 
 test: build-debug
 	ctest --preset debug -j $(JOBS)

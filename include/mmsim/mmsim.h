@@ -67,16 +67,19 @@ void mmsim_machine_free(mmsim_machine *m);
 
 /*
  * Render a /proc file of the machine ("buddyinfo", "pagetypeinfo", "zoneinfo",
- * "meminfo", "slabinfo", "vmstat", "iomem", "memblock") into a newly malloc'd
- * NUL-terminated buffer that the caller frees. -ENOENT for a name not modelled.
+ * "meminfo", "slabinfo", "vmstat", "iomem", "memblock", "swaps") or one of mmsim's own
+ * views ("dmesg": the kernel log; "faults": every process's minor and major faults, RSS
+ * and swap, docs/proc-pid.md) into a newly malloc'd NUL-terminated buffer that the caller
+ * frees. -ENOENT for a name not modelled.
  */
 int mmsim_proc_render(mmsim_machine *m, const char *name, char **out, size_t *len);
 
 /*
  * Render /proc/PID/<name> of a simulated process: "maps", "smaps", "smaps_rollup", "status"
- * (its memory lines), byte for byte as Linux 6.18 prints them, or "pagemap" in mmsim's text
- * form (docs/proc-pid.md), into a malloc'd buffer the caller frees. -ESRCH for no such
- * process (and for smaps_rollup and pagemap of an exited one), -ENOENT for another name.
+ * (its memory lines), "stat", "statm", byte for byte as Linux 6.18 prints them (stat's
+ * fields the model has no state for are fixed values, docs/proc-pid.md), or "pagemap" in
+ * mmsim's text form, into a malloc'd buffer the caller frees. -ESRCH for no such process
+ * (and for smaps_rollup and pagemap of an exited one), -ENOENT for another name.
  */
 int mmsim_proc_pid_render(mmsim_machine *m, int pid, const char *name, char **out, size_t *len);
 

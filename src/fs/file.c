@@ -228,6 +228,7 @@ static struct inode *inode_get(struct fs_state *fs, int hfd, const char *path, i
 		goto out_free_kpath;
 	free(canon);
 	inode->i_ino = st.st_ino;
+	inode->i_serial = ++fs->ms->inode_serial;
 	inode->i_dev_major = maj;
 	inode->i_dev_minor = min;
 	inode->i_mode = st.st_mode;
@@ -337,6 +338,7 @@ struct file *shmem_zero_file(struct fs_state *fs, uint64_t size, int *err)
 	 * here one 64-bit counter that never wraps, used by shmem inodes only.
 	 */
 	inode->i_ino = ++fs->shmem_last_ino;
+	inode->i_serial = ++fs->ms->inode_serial;
 	inode->i_dev_major = SHMEM_DEV_MAJOR;
 	inode->i_dev_minor = SHMEM_DEV_MINOR;
 	inode->i_mode = 0100777;	/* shmem_get_inode(S_IFREG | S_IRWXUGO) */

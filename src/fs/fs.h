@@ -38,6 +38,8 @@ struct mmsim_error;
 
 struct inode {
 	uint64_t i_ino;
+	uint32_t i_serial;			/* the machine's serial number, from 1 (a page's
+						   identity for research policies) */
 	uint32_t i_dev_major, i_dev_minor;	/* as /proc/PID/maps prints them (hex) */
 	uint32_t i_mode;			/* S_IFREG | 0755 ... */
 	uint64_t i_size;

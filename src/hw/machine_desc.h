@@ -96,6 +96,10 @@ struct machine_desc {
 	char swap_path[256];			/* "" with swap_set: a scratch file */
 	uint64_t swap_size;			/* bytes, for a file to be made (0: not given) */
 	int swap_prio;				/* SWAP_FLAG_PREFER priority, -1: the default */
+	/* policy= and policy_frames= (mm/policy_reclaim.h): "" or "linux": Linux's reclaim;
+	   otherwise a research policy spec "name[:key=value,...]" decides what is evicted */
+	char policy[96];
+	uint64_t policy_frames;			/* frames the policy may fill (0: all RAM) */
 	int anon_vma_name;			/* CONFIG_ANON_VMA_NAME: -1 as the kernel profile
 						   (off on the reference kernel), 0 off, 1 on */
 	/* MMU */

@@ -13,6 +13,7 @@
  */
 #include "input/config.h"
 #include "hw/machine_desc.h"
+#include "mm/policy/policy.h"
 #include "util/error.h"
 #include <ctype.h>
 #include <errno.h>
@@ -845,6 +846,42 @@ static int set_swap(struct machine_desc *d, const char *v, const struct where *w
 	return 0;
 }
 
+/*
+ * policy = linux | NAME[:key=value,...]: who decides reclaim (mm/policy_reclaim.h). The
+ * spec is checked here (name, parameters, a policy a machine can run) so that the error
+ * names the file and line.
+ */
+static int set_policy(struct machine_desc *d, const char *v, const struct where *w,
+		      unsigned int n)
+{
+	struct mmsim_error e = { 0 };
+	struct policy *p;
+	size_t at = lead(v);
+
+	(void)n;
+	if (strlen(v + at) >= sizeof(d->policy))
+		return bad(w, at, "a policy spec of at most %zu bytes", sizeof(d->policy) - 1);
+	if (strcmp(v + at, "linux")) {
+		int rc = policy_create_machine(v + at, 1, 0, &p, &e);
+
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc)
+			return bad(w, at, "%s (or linux, the kernel's own reclaim)", e.msg);
+		policy_destroy(p);
+	}
+	strcpy(d->policy, v + at);
+	return 0;
+}
+
+/* policy_frames = N: the frames a research policy may fill with user pages (0: all RAM). */
+static int set_policy_frames(struct machine_desc *d, const char *v, const struct where *w,
+			     unsigned int n)
+{
+	(void)n;
+	return value_uint(v, w, 0, UINT64_C(1) << 40, &d->policy_frames);
+}
+
 static int set_check(struct machine_desc *d, const char *v, const struct where *w,
 		     unsigned int n)
 {
@@ -1106,6 +1143,8 @@ static const struct key_def keys[] = {
 	{ "distance", SEC_NODE, set_node_distance },
 	{ "check", SEC_OPTION, set_check },
 	{ "swap", SEC_OPTION, set_swap },
+	{ "policy", SEC_KERNEL, set_policy },
+	{ "policy_frames", SEC_KERNEL, set_policy_frames },
 };
 #define NR_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -1234,7 +1273,8 @@ static int apply_option(struct machine_desc *d, const char *key, const char *val
 		       "node.N.distance, movablecore, kernelcore, min_free_kbytes, "
 		       "watermark_scale_factor, lowmem_reserve_ratio, "
 		       "percpu_pagelist_high_fraction, thp, thp_defrag, thp_use_zero_page, fault_around_bytes, "
-		       "read_ahead_kb, file_writes, swap or check", key, hint);
+		       "read_ahead_kb, file_writes, swap, policy, policy_frames or check", key,
+		       hint);
 }
 
 /* ---- the public API ------------------------------------------------------------- */

@@ -46,6 +46,7 @@
 #include "kernel/syscall.h"
 #include "mm/oom.h"
 #include "mm/swap.h"
+#include "mm/writeback.h"
 #include "report/proc.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -319,18 +320,37 @@ static int stmt_sysctl(struct scn *s, const char *rest)
 		c->randomize_va_space = (int)v;
 	else if (strcmp(word, "vm.swappiness") == 0 && v <= 200)
 		c->swappiness = (int)v;
+	else if (strcmp(word, "vm.dirty_ratio") == 0 && !dirty_ratio_handler(&s->m->mm, v))
+		;	/* the handlers set it (page-writeback.c); -EINVAL falls to the error */
+	else if (strcmp(word, "vm.dirty_bytes") == 0 && !dirty_bytes_handler(&s->m->mm, v))
+		;
+	else if (strcmp(word, "vm.dirty_background_ratio") == 0 &&
+		 !dirty_background_ratio_handler(&s->m->mm, v))
+		;
+	else if (strcmp(word, "vm.dirty_background_bytes") == 0 &&
+		 !dirty_background_bytes_handler(&s->m->mm, v))
+		;
+	else if (strcmp(word, "vm.highmem_is_dirtyable") == 0 &&
+		 !highmem_is_dirtyable_handler(&s->m->mm, v))
+		;
 	else if (strcmp(word, "vm.panic_on_oom") == 0 && v <= 2)
 		c->panic_on_oom = (int)v;
 	else if (strcmp(word, "vm.oom_kill_allocating_task") == 0 && v <= 1)
 		c->oom_kill_allocating_task = (int)v;
+	else if (strcmp(word, "vm.page-cluster") == 0 && v <= 31)	/* page_cluster_max */
+		c->page_cluster = (int)v;
 	else if (strcmp(word, "vm.drop_caches") == 0 && v >= 1 && v <= 4)
 		return drop_caches(&s->m->mm, (int)v);	/* an action, not a setting */
 	else
 		return scn_error(s, -EINVAL, 8, "sysctl %s=%s: expected vm.max_map_count, "
 				 "vm.mmap_min_addr, vm.legacy_va_layout (0-1), vm.overcommit_memory "
-				 "(0-2), vm.overcommit_ratio, vm.swappiness (0-200), vm.panic_on_oom "
-				 "(0-2), vm.oom_kill_allocating_task (0-1), vm.drop_caches (1-4) or "
-				 "kernel.randomize_va_space (0-2)", word, eq + 1);
+				 "(0-2), vm.overcommit_ratio, vm.swappiness (0-200), vm.dirty_ratio "
+				 "(0-100), vm.dirty_bytes (at least 2 pages), "
+				 "vm.dirty_background_ratio (0-100), vm.dirty_background_bytes, "
+				 "vm.highmem_is_dirtyable (0-1, HighMem machines), vm.panic_on_oom "
+				 "(0-2), vm.oom_kill_allocating_task (0-1), vm.page-cluster (0-31), "
+				 "vm.drop_caches (1-4) or kernel.randomize_va_space (0-2)", word,
+				 eq + 1);
 	return 0;
 }
 
@@ -436,7 +456,7 @@ static int render(struct scn *s, int pid, const char *file, struct strbuf *sb, i
 		ret = proc_pid_render(s->m, pid, file, sb);
 		if (ret == -ENOENT)
 			return scn_error(s, ret, col, "/proc/%d/%s is not modelled (maps, smaps, "
-					 "smaps_rollup, status, pagemap)", pid, file);
+					 "smaps_rollup, status, stat, statm, pagemap)", pid, file);
 		return ret < 0 ? scn_error(s, ret, col, "/proc/%d/%s: %s", pid, file,
 					   mmsim_strerror(ret)) : 0;
 	}
@@ -1032,7 +1052,7 @@ static int stmt_access(struct scn *s, int pid, const char *rest, int col)
 			 "SEGV_MAPERR" : "SEGV_ACCERR") : "BUS_ADRERR",
 			 (unsigned long long)res.addr);
 		sb_printf(s->out, "%d +++ killed by %s +++\n", pid, what);
-		do_exit_group(s->m, t, 128 + res.signo);
+		do_exit_group(s->m, t, res.signo);	/* do_group_exit(signr): no core (RLIMIT_CORE 0) */
 	} else if (s->flags & MMSIM_SCRIPT_ECHO) {
 		sb_printf(s->out, "%d %s %s\n", pid, word, shown);
 	}

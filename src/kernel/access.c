@@ -27,6 +27,7 @@
 #include "mm/memory.h"
 #include "mm/mmap.h"
 #include "mm/oom.h"
+#include "mm/policy_reclaim.h"
 #include "mm/vma.h"
 
 #define MMSIM_SI_KERNEL 0x80	/* si_code of a #GP (non-canonical address) */
@@ -229,6 +230,11 @@ restart:
 		goto restart;
 	}
 	res->pa = pa[0];
+	/* research mode: every page the access touched is one reference for the policy */
+	if (__builtin_expect(m->mm.rpolicy != NULL, 0)) {
+		for (i = 0; i < npages; i++)
+			rpolicy_access(&m->mm, pa[i] >> m->mm.page_shift, kind == MMU_WRITE);
+	}
 	if (!buf)
 		return 0;
 	for (i = 0; i < npages; i++) {

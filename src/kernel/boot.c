@@ -21,7 +21,9 @@
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/slab.h"
+#include "mm/policy_reclaim.h"
 #include "mm/swap.h"
+#include "mm/writeback.h"
 #include "mm/vma.h"
 #include "util/error.h"
 
@@ -301,6 +303,9 @@ static void vm_sysctl_init(struct mm_sys *ms, const struct machine_desc *desc)
 		.vfs_cache_pressure = 100,
 		.dirty_ratio = 20,
 		.dirty_background_ratio = 10,
+		.dirty_bytes = 0,			/* the ratios apply */
+		.dirty_background_bytes = 0,
+		.highmem_is_dirtyable = 0,
 		.panic_on_oom = 0,
 		.oom_kill_allocating_task = 0,
 	};
@@ -401,14 +406,22 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 		if (ret)
 			goto out_free_mmus;
 	}
+	/* policy=: a research policy decides reclaim (mm/policy_reclaim.c) */
+	if (m->desc.policy[0] && strcmp(m->desc.policy, "linux")) {
+		ret = rpolicy_init(ms, m->desc.policy, m->desc.policy_frames, m->desc.seed, err);
+		if (ret)
+			goto out_free_mmus;
+	}
 	if (ms->check) {
 		ret = machine_check(m, err);
 		if (ret)
-			goto out_free_mmus;
+			goto out_free_policy;
 	}
 	*out = m;
 	return 0;
 
+out_free_policy:
+	rpolicy_exit(ms);
 out_free_mmus:
 	swap_exit(ms);
 	machine_free_mmus(m);
@@ -432,6 +445,7 @@ void mmsim_machine_free(mmsim_machine *m)
 	fork_teardown(m);		/* every task, then the file layer */
 	oom_exit(&m->mm);		/* the kernel log, the shadow entries (mm/oom.h) */
 	swap_exit(&m->mm);		/* no PTE holds a slot any more: the areas go */
+	rpolicy_exit(&m->mm);		/* no folio is left for the policy */
 	machine_free_mmus(m);
 	kmem_cache_teardown(&m->mm);
 	mm_core_destroy(&m->mm);
@@ -462,6 +476,10 @@ int machine_check(struct mmsim_machine *m, struct mmsim_error *err)
 		ret = oom_validate(&m->mm, err);	/* the kernel log, shadow entries */
 	if (!ret)
 		ret = swap_validate(&m->mm, err);	/* mm/swapfile.c: areas, slots, swap cache */
+	if (!ret)
+		ret = rpolicy_validate(&m->mm, err);	/* the research policy and its frames */
+	if (!ret)
+		ret = dirty_throttle_validate(&m->mm, err);	/* mm/writeback.h */
 	/* every address space once (threads share one) */
 	struct list_head *pos, *pos2;
 	list_for_each(pos, &m->tasks) {

@@ -61,8 +61,16 @@ struct task_struct {
 	bool cap_ipc_lock;		/* CAP_IPC_LOCK: mlock ignores RLIMIT_MEMLOCK */
 	bool cap_sys_rawio;		/* CAP_SYS_RAWIO: may map below the LSM mmap_min_addr */
 	bool exited;
-	int exit_code;
+	int exit_code;			/* Linux's: exit code << 8, or the killing signal */
 	uint64_t min_flt, maj_flt;	/* page faults counted by mm_account_fault (getrusage) */
+	/*
+	 * Dirty throttling (mm/page-writeback.c balance_dirty_pages_ratelimited): pages this
+	 * task dirtied since its last balance_dirty_pages, and how many it may dirty before the
+	 * next (0 stands for the initial 128 KiB in pages, DIRTY_POLL_THRESH, which Linux's
+	 * copy_process sets); dirty_pauses counts the times it was throttled (mmsim's own).
+	 */
+	unsigned int nr_dirtied, nr_dirtied_pause;
+	uint64_t dirty_pauses;
 	struct list_head tasks;		/* the machine's task list, by pid */
 };
 

@@ -208,7 +208,7 @@ static int64_t sc_exec(struct sc *s)
 
 static int64_t sc_exit_call(struct sc *s)
 {
-	int code = (int)(s->c->arg[0] & 0xff);
+	int code = (int)(s->c->arg[0] & 0xff) << 8;	/* kernel/exit.c: (error_code & 0xff) << 8 */
 	if (strcmp(s->c->name, "exit_group") == 0)
 		do_exit_group(s->m, s->t, code);
 	else

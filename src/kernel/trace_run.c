@@ -38,6 +38,7 @@
 #include "mm/mman.h"
 #include "mm/mmap.h"
 #include "mm/page_alloc.h"
+#include "mm/policy_reclaim.h"
 #include "mm/vma.h"
 #include "util/error.h"
 
@@ -195,8 +196,13 @@ int run_one(struct trace_run *tr, const struct trace_access *a, unsigned int kin
 		struct mmu_xlat x;
 		struct mmu_fault f;
 
-		if (__builtin_expect(!mmu_translate(mmu, a->addr, kind | MMU_USER, &x, &f), 1))
+		if (__builtin_expect(!mmu_translate(mmu, a->addr, kind | MMU_USER, &x, &f), 1)) {
+			/* research mode: the reference task_access would have counted */
+			if (__builtin_expect(tr->m->mm.rpolicy != NULL, 0))
+				rpolicy_access(&tr->m->mm, x.pa >> tr->m->mm.page_shift,
+					       kind == MMU_WRITE);
 			return 0;
+		}
 		return run_slow(tr, a, kind, &f);
 	}
 	return run_slow(tr, a, kind, NULL);

@@ -59,6 +59,7 @@
 #include "mm/slab.h"
 #include "mm/vmscan.h"
 #include "mm/oom.h"
+#include "mm/policy_reclaim.h"
 #include "mm/workingset.h"
 #include "util/error.h"
 
@@ -117,9 +118,10 @@ void address_space_init(struct address_space *mapping, struct inode *host, struc
 	INIT_LIST_HEAD(&mapping->i_mmap);
 	/*
 	 * ext4 regular files take large folios (6.16+); shmem with shmem_enabled=never
-	 * allocates order 0 only.
+	 * allocates order 0 only; a research policy deciding reclaim counts frames, so it
+	 * has base pages only (policy_reclaim.h).
 	 */
-	mapping->max_order = host && host->i_shmem ? 0 : max_pagecache_order(ms);
+	mapping->max_order = (host && host->i_shmem) || ms->rpolicy ? 0 : max_pagecache_order(ms);
 	mapping->wb_fd = -1;
 }
 
@@ -762,6 +764,9 @@ int64_t filemap_read(struct file *file, uint64_t pos, uint64_t len, void *buf)
 			 */
 			if (last_pos <= 0 || ((uint64_t)last_pos - 1) / fsize != pos / fsize)
 				folio_mark_accessed(ms, folio);
+			/* research mode: the copy to the user is one reference to each folio */
+			if (ms->rpolicy)
+				rpolicy_access(ms, page_to_pfn(ms, folio), false);
 
 			if (buf) {
 				/* folio pages are contiguous frames: copy page by page all the same */

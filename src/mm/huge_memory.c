@@ -193,7 +193,8 @@ bool thp_vma_allowable(const struct vm_area_struct *vma, uint64_t addr)
 	vm_flags_t f = vma->vm_flags;
 	uint64_t hsz = hpage_pmd_size(mm);
 
-	if (!hsz || (f & VM_NOHUGEPAGE))
+	/* a research policy deciding reclaim counts frames: base pages only */
+	if (!hsz || (f & VM_NOHUGEPAGE) || mm->ms->rpolicy)
 		return false;
 	switch (mm->ms->thp.enabled) {
 	case THP_ALWAYS:

@@ -411,9 +411,10 @@ static vm_fault_t wp_page_shared(struct vm_fault *vmf, struct page *folio)
 {
 	vm_fault_t ret = wp_page_reuse(vmf);
 
-	/* do_page_mkwrite / fault_dirty_shared_page: the folio is dirty from now */
+	/* do_page_mkwrite / fault_dirty_shared_page: dirty from now; throttle the dirtier */
 	if (!ret)
-		folio_mark_dirty(folio);
+		balance_dirty_pages_ratelimited(folio->mapping, vmf->task,
+						folio_mark_dirty(folio) ? folio_nr_pages(folio) : 0);
 	return ret;
 }
 
@@ -584,8 +585,9 @@ static vm_fault_t do_shared_fault(struct vm_fault *vmf)
 		folio_put(mm->ms, cpu_of(mm), folio);
 		return ret;
 	}
-	/* do_page_mkwrite + fault_dirty_shared_page */
-	folio_mark_dirty(folio);
+	/* do_page_mkwrite + fault_dirty_shared_page: dirty from now; throttle the dirtier */
+	balance_dirty_pages_ratelimited(folio->mapping, vmf->task,
+					folio_mark_dirty(folio) ? folio_nr_pages(folio) : 0);
 	return ret;
 }
 

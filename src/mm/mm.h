@@ -98,9 +98,26 @@ struct vm_sysctl {
 	int swappiness;			/* 60 */
 	int page_cluster;		/* 3: swap readahead of 2^3 pages */
 	int vfs_cache_pressure;		/* 100 */
-	int dirty_ratio;		/* 20 */
-	int dirty_background_ratio;	/* 10 */
+	int dirty_ratio;		/* 20 (0..100; 0 after vm.dirty_bytes is written) */
+	int dirty_background_ratio;	/* 10 (0..100; 0 after vm.dirty_background_bytes) */
 	int panic_on_oom;		/* 0 */
 	int oom_kill_allocating_task;	/* 0 */
+	/* dirty limits (mm/page-writeback.c): a nonzero bytes form wins over its ratio */
+	uint64_t dirty_bytes;		/* vm.dirty_bytes: 0, else >= 2 pages */
+	uint64_t dirty_background_bytes; /* vm.dirty_background_bytes: 0 */
+	int highmem_is_dirtyable;	/* vm.highmem_is_dirtyable (CONFIG_HIGHMEM only): 0 */
+	/*
+	 * Not sysctls: the state Linux keeps beside them in mm/page-writeback.c, which alone
+	 * writes it. Invariants (dirty_throttle_validate): ratelimit_pages is 0 (not computed
+	 * yet) or >= 16; bdp_ratelimits[cpu] >= 0 and 0 for cpu >= nr_cpus.
+	 */
+	struct {
+		long ratelimit_pages;	/* writeback_set_ratelimit: dirty_thresh / (cpus * 32) */
+		bool dirty_exceeded;	/* wb->dirty_exceeded of the one backing device */
+		int bdp_ratelimits[256]; /* per CPU (MAX_CPUS): pages dirtied since the last
+					   balance_dirty_pages on that CPU */
+		uint64_t nr_pauses;	/* dirtier pauses (throttled balance_dirty_pages) */
+		uint64_t nr_background_runs; /* background writeback runs of the flusher */
+	} wb;
 };
 #endif

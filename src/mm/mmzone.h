@@ -30,6 +30,7 @@
 
 struct kmem_cache;
 struct fs_state;
+struct rpolicy;
 struct mmu;
 
 #define NR_PAGE_ORDERS_MAX 16		/* room for MAX_PAGE_ORDER up to 15 */
@@ -216,6 +217,9 @@ struct mm_sys {
 	/* memory pressure (issue 6) */
 	struct swap_state *swap;		/* mm/swapfile.c: the swap areas, NULL: none */
 	struct oom_state *oom;			/* mm/oom_kill.c */
+	struct rpolicy *rpolicy;		/* mm/policy_reclaim.c: a research policy decides
+						   reclaim (machine key policy=); NULL: Linux's */
+	uint32_t inode_serial;			/* ids of inodes (fs/file.c), from 1 */
 
 	/* testing */
 	bool check;				/* validate after every operation */

@@ -20,9 +20,18 @@
  * Writing back write-protects and cleans every PTE that maps the folio (folio_mkclean), so the
  * next store through a shared mapping faults and dirties the folio again.
  *
- * Leaves out: dirty throttling (balance_dirty_pages), the flusher threads and dirty expiry
- * (writeback happens at msync/fsync/sync/munmap/exit/teardown only), PG_writeback in flight
- * (writes complete at once), mapping error sequences (errseq_t).
+ * Dirty limits and throttling (global_dirtyable_memory, domain_dirty_limits,
+ * writeback_set_ratelimit, balance_dirty_pages_ratelimited, balance_dirty_pages; the sysctl
+ * handlers; fs/fs-writeback.c's background writeback): mm/writeback.h. With no clock and no
+ * threads, a dirtier above the freerun ceiling (thresh + bg_thresh) / 2 pauses once, and the
+ * flusher writes back during the pause until the dirty pages are at or below bg_thresh.
+ *
+ * Leaves out: the flusher threads as threads and dirty expiry (writeback happens at
+ * msync/fsync/sync/munmap/exit/teardown, reclaim's wakeup_flusher_threads, and the pauses of
+ * balance_dirty_pages), the bandwidth estimates and the pos_ratio control of the pause
+ * length, per-wb and memcg domains (one backing device), laptop_mode, strictlimit, the
+ * rt-task bonus, dirty_throttle_leaks of exited tasks, PG_writeback in flight (writes
+ * complete at once), mapping error sequences (errseq_t). docs/page-cache.md has the model.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,12 +42,17 @@
 #include <unistd.h>
 
 #include "fs/fs.h"
+#include "hw/machine_desc.h"
 #include "mm/folio.h"
 #include "mm/memory.h"
 #include "mm/mmzone.h"
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/rmap.h"
+#include "mm/vmscan.h"
+#include "mm/writeback.h"
+#include "kernel/sched.h"
+#include "util/error.h"
 
 /* ---- dirtying ------------------------------------------------------------------------- */
 
@@ -61,21 +75,34 @@ static void account_dirty(struct page *folio, struct address_space *mapping, int
 	mod_zone_page_state(page_zone(ms, folio), NR_ZONE_WRITE_PENDING, nr);
 }
 
-void folio_mark_dirty(struct page *folio)
+static uint64_t global_pages(struct mm_sys *ms, enum node_stat_item i)
+{
+	int64_t v = global_node_page_state(ms, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+bool folio_mark_dirty(struct page *folio)
 {
 	struct address_space *mapping;
+	struct mm_sys *ms;
 
 	folio = page_folio(folio);
 	if (page_test(folio, PG_dirty))
-		return;
+		return false;
 	page_set(folio, PG_dirty);
 	mapping = accounted_mapping(folio);
 	if (!mapping)
-		return;
-	/* folio_account_dirtied */
+		return true;
+	ms = mapping_ms(mapping);
+	/* __mark_inode_dirty: a clean inode goes on the dirty list stamped with "now" */
+	if (!mapping->nr_dirty)
+		mapping->dirtied_when = global_pages(ms, NR_DIRTIED);
+	/* folio_account_dirtied (the task's share: balance_dirty_pages_ratelimited) */
 	account_dirty(folio, mapping, (int64_t)folio_nr_pages(folio));
-	mod_node_page_state(mapping_ms(mapping)->node_data[page_nid(folio)], NR_DIRTIED,
+	mod_node_page_state(ms->node_data[page_nid(folio)], NR_DIRTIED,
 			    (int64_t)folio_nr_pages(folio));
+	return true;
 }
 
 bool folio_clear_dirty_for_io(struct page *folio)
@@ -333,4 +360,395 @@ int sync_all_mappings(struct mm_sys *ms)
 	if (ms->fs)
 		fs_for_each_inode(ms->fs, sync_one, &err);
 	return err;
+}
+
+/* ---- dirty limits (global_dirtyable_memory, domain_dirty_limits) ---------------------- */
+
+/* 128 KiB in pages: a new task's nr_dirtied_pause (DIRTY_POLL_THRESH, copy_process). */
+static unsigned int dirty_poll_thresh(const struct mm_sys *ms)
+{
+	return 128u >> (ms->page_shift - 10);
+}
+
+static uint64_t pos_pages(int64_t v)
+{
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/*
+ * highmem_dirtyable_memory's sum before its cap: each populated HighMem zone's free pages
+ * above its high watermark plus its file LRU pages. ZONE_MOVABLE carved from HighMem would
+ * count too (is_highmem_idx); the model has no movable zone.
+ */
+static uint64_t highmem_pages(struct mm_sys *ms)
+{
+	uint64_t x = 0;
+
+	for_each_node(ms, nid) {
+		if (!ms->node_data[nid])
+			continue;
+		for (unsigned int zi = 0; zi < ms->arch->nr_zones; zi++) {
+			struct zone *z = node_zone(ms, nid, zi);
+			uint64_t nr, high;
+
+			if (ms->arch->zones[zi] != ZONE_HIGHMEM || !zone_is_populated(z))
+				continue;
+			nr = pos_pages(z->vm_stat[NR_FREE_PAGES]);
+			high = wmark_pages(z, WMARK_HIGH);
+			nr -= nr < high ? nr : high;	/* watch for underflows */
+			nr += pos_pages(z->vm_stat[NR_ZONE_INACTIVE_FILE]);
+			nr += pos_pages(z->vm_stat[NR_ZONE_ACTIVE_FILE]);
+			x += nr;
+		}
+	}
+	return x;
+}
+
+uint64_t dirtyable_memory(const struct dirtyable_input *in)
+{
+	uint64_t x = in->free;
+
+	/* the kernel's reserves are not dirtyable: reclaim would have to clean pages for them */
+	x -= x < in->totalreserve ? x : in->totalreserve;
+	x += in->file_lru;
+	if (!in->highmem_is_dirtyable)
+		x -= in->highmem < x ? in->highmem : x;	/* never more than the total */
+	return x + 1;	/* never 0 */
+}
+
+uint64_t global_dirtyable_memory(struct mm_sys *ms)
+{
+	struct dirtyable_input in = {
+		.free = pos_pages(global_zone_page_state(ms, NR_FREE_PAGES)),
+		.totalreserve = ms->totalreserve_pages,
+		.file_lru = global_pages(ms, NR_INACTIVE_FILE) + global_pages(ms, NR_ACTIVE_FILE),
+		.highmem = highmem_pages(ms),
+		.highmem_is_dirtyable = ms->sysctl.highmem_is_dirtyable != 0,
+	};
+
+	return dirtyable_memory(&in);
+}
+
+void domain_dirty_limits(const struct vm_sysctl *sc, uint64_t page_size,
+			 struct dirty_throttle_control *dtc)
+{
+	/* the ratios in 1/page_size steps, for precision, as Linux converts them */
+	uint64_t ratio = (uint64_t)sc->dirty_ratio * page_size / 100;
+	uint64_t bg_ratio = (uint64_t)sc->dirty_background_ratio * page_size / 100;
+	uint64_t thresh, bg_thresh;
+
+	if (sc->dirty_bytes)
+		thresh = (sc->dirty_bytes + page_size - 1) / page_size;
+	else
+		thresh = ratio * dtc->avail / page_size;
+	if (sc->dirty_background_bytes)
+		bg_thresh = (sc->dirty_background_bytes + page_size - 1) / page_size;
+	else
+		bg_thresh = bg_ratio * dtc->avail / page_size;
+	if (bg_thresh >= thresh)
+		bg_thresh = thresh / 2;
+	/* Linux lifts both by 1/4 (+ dirty_limit / 32) for rt and deadline tasks: none here */
+	dtc->thresh = thresh;
+	dtc->bg_thresh = bg_thresh;
+}
+
+void global_dirty_limits(struct mm_sys *ms, uint64_t *pbackground, uint64_t *pdirty)
+{
+	struct dirty_throttle_control dtc = { .avail = global_dirtyable_memory(ms) };
+
+	domain_dirty_limits(&ms->sysctl, ms->page_size, &dtc);
+	*pbackground = dtc.bg_thresh;
+	*pdirty = dtc.thresh;
+}
+
+void writeback_set_ratelimit(struct mm_sys *ms)
+{
+	uint64_t bg, thresh, rl;
+
+	/* Linux also records thresh as global_wb_domain.dirty_limit: only the rt bonus and the
+	   pos_ratio control read it, and the model has neither */
+	global_dirty_limits(ms, &bg, &thresh);
+	rl = thresh / ((uint64_t)ms->nr_cpus * 32);
+	ms->sysctl.wb.ratelimit_pages = rl < 16 ? 16 : (long)rl;
+}
+
+/* ---- the sysctl handlers -------------------------------------------------------------- */
+
+/* ULONG_MAX of the machine's kernel: proc_doulongvec_minmax refuses more. */
+static uint64_t ulong_max(const struct mm_sys *ms)
+{
+	return ms->arch->id == ARCH_I386 ? UINT32_MAX : UINT64_MAX;
+}
+
+int dirty_ratio_handler(struct mm_sys *ms, uint64_t v)
+{
+	struct vm_sysctl *sc = &ms->sysctl;
+	int old = sc->dirty_ratio;
+
+	if (v > 100)
+		return -EINVAL;
+	sc->dirty_ratio = (int)v;
+	if (sc->dirty_ratio != old) {
+		/* in Linux's order: the rate limit is computed while dirty_bytes still applies */
+		writeback_set_ratelimit(ms);
+		sc->dirty_bytes = 0;
+	}
+	return 0;
+}
+
+int dirty_bytes_handler(struct mm_sys *ms, uint64_t v)
+{
+	struct vm_sysctl *sc = &ms->sysctl;
+	uint64_t old = sc->dirty_bytes;
+
+	if (v < 2 * ms->page_size || v > ulong_max(ms))	/* dirty_bytes_min: 2 pages */
+		return -EINVAL;
+	sc->dirty_bytes = v;
+	if (v != old) {
+		writeback_set_ratelimit(ms);
+		sc->dirty_ratio = 0;
+	}
+	return 0;
+}
+
+int dirty_background_ratio_handler(struct mm_sys *ms, uint64_t v)
+{
+	if (v > 100)
+		return -EINVAL;
+	ms->sysctl.dirty_background_ratio = (int)v;
+	ms->sysctl.dirty_background_bytes = 0;	/* on every write, changed or not */
+	return 0;
+}
+
+int dirty_background_bytes_handler(struct mm_sys *ms, uint64_t v)
+{
+	if (v > ulong_max(ms))
+		return -EINVAL;
+	ms->sysctl.dirty_background_bytes = v;
+	ms->sysctl.dirty_background_ratio = 0;
+	return 0;
+}
+
+int highmem_is_dirtyable_handler(struct mm_sys *ms, uint64_t v)
+{
+	bool highmem = false;
+
+	/* the sysctl exists with CONFIG_HIGHMEM only: an architecture with a HighMem zone */
+	for (unsigned int zi = 0; zi < ms->arch->nr_zones; zi++)
+		highmem |= ms->arch->zones[zi] == ZONE_HIGHMEM;
+	if (!highmem || v > 1)
+		return -EINVAL;
+	ms->sysctl.highmem_is_dirtyable = (int)v;
+	return 0;
+}
+
+/* ---- the flusher's background writeback (fs/fs-writeback.c) --------------------------- */
+
+static uint64_t global_dirty(struct mm_sys *ms)
+{
+	return global_pages(ms, NR_FILE_DIRTY) + global_pages(ms, NR_WRITEBACK);
+}
+
+/* The dirty file whose dirtied_when is the oldest at or after from (the b_dirty order). */
+struct oldest_arg {
+	uint64_t from;
+	struct address_space *found;
+};
+
+static int oldest_one(struct inode *inode, void *arg)
+{
+	struct oldest_arg *o = arg;
+	struct address_space *mapping = inode->i_mapping;
+
+	if (inode->i_shmem || !mapping->nr_dirty || mapping->dirtied_when < o->from)
+		return 0;
+	if (!o->found || mapping->dirtied_when < o->found->dirtied_when)
+		o->found = mapping;
+	return 0;
+}
+
+/* folio_end_writeback: a folio reclaim wanted goes to the inactive tail. */
+static void end_writeback(struct mm_sys *ms, struct page *folio)
+{
+	if (page_test(folio, PG_reclaim)) {
+		page_clear(folio, PG_reclaim);
+		folio_rotate_reclaimable(ms, folio);
+	}
+}
+
+/*
+ * Write back one file's dirty folios from its writeback_index on, wrapping once to the start
+ * (range_cyclic, WB_SYNC_NONE: no fdatasync), until the machine's dirty pages are at or
+ * below bg_thresh. A failed write is recorded in wb_error and ends this file's turn.
+ */
+static void writeback_inode_background(struct mm_sys *ms, struct address_space *mapping,
+				       uint64_t bg_thresh)
+{
+	uint64_t start = mapping->writeback_index, index = start, end = UINT64_MAX;
+	bool wrapped = false;
+	struct page *folio;
+
+	for (;;) {
+		uint64_t next;
+
+		folio = xa_find(&mapping->i_pages, &index, end, NULL, NULL);
+		if (!folio) {
+			if (wrapped || !start)
+				return;
+			wrapped = true;
+			index = 0;
+			end = start - 1;
+			continue;
+		}
+		next = folio->index + folio_nr_pages(folio);
+		if (page_test(folio, PG_dirty)) {
+			int ret = write_folio(mapping, folio);
+
+			if (ret) {
+				mapping->wb_error = ret;
+				return;
+			}
+			end_writeback(ms, folio);
+			mapping->writeback_index = next;
+			if (global_dirty(ms) <= bg_thresh)
+				return;
+		}
+		if (!next || next > end)
+			return;
+		index = next;
+	}
+}
+
+/*
+ * The flusher's background work (wb_start_background_writeback -> wb_writeback with
+ * for_background): while wb_over_bg_thresh, write back the dirty files, oldest dirtied
+ * first, each from where its last writeback stopped. With one backing device the per-wb
+ * test of wb_over_bg_thresh is the global one. Each file gets one turn per run.
+ */
+static void wb_background_writeback(struct mm_sys *ms)
+{
+	struct oldest_arg o = { 0, NULL };
+	uint64_t bg, thresh;
+
+	ms->sysctl.wb.nr_background_runs++;
+	global_dirty_limits(ms, &bg, &thresh);
+	while (ms->fs && global_dirty(ms) > bg) {
+		o.found = NULL;
+		fs_for_each_inode(ms->fs, oldest_one, &o);
+		if (!o.found)
+			break;
+		o.from = o.found->dirtied_when + 1;	/* stamps are distinct: one turn each */
+		writeback_inode_background(ms, o.found, bg);
+		global_dirty_limits(ms, &bg, &thresh);
+	}
+}
+
+/* ---- dirty throttling (balance_dirty_pages) ------------------------------------------- */
+
+static uint64_t dirty_freerun_ceiling(uint64_t thresh, uint64_t bg_thresh)
+{
+	return (thresh + bg_thresh) / 2;
+}
+
+/* Pages a task may dirty before the next check: about sqrt(thresh - dirty) (a power of 2). */
+static unsigned int dirty_poll_interval(uint64_t dirty, uint64_t thresh)
+{
+	if (thresh > dirty) {
+		unsigned int ilog2 = 63u - (unsigned int)__builtin_clzll(thresh - dirty);
+
+		return 1u << (ilog2 >> 1);
+	}
+	return 1;
+}
+
+/*
+ * balance_dirty_pages for the global domain. At or below the freerun ceiling the task runs
+ * free and learns when to look again (dirty_poll_interval). Above it Linux sleeps the task
+ * for a time its rate controller computes while the flusher, woken at bg_thresh, writes;
+ * the model has no clock, so the task pauses once (counted) and the flusher's background
+ * writeback runs to completion meanwhile. wb->dirty_exceeded is set as Linux sets it, in
+ * the throttled pass only (dirty above thresh). If writeback could not bring the count
+ * down (write errors), the task goes on after its one pause, as Linux's does after a pause
+ * with a nonzero rate.
+ */
+static void balance_dirty_pages(struct mm_sys *ms, struct task_struct *t)
+{
+	struct dirty_throttle_control dtc;
+	bool paused = false;
+
+	for (;;) {
+		dtc.avail = global_dirtyable_memory(ms);
+		dtc.dirty = global_dirty(ms);
+		domain_dirty_limits(&ms->sysctl, ms->page_size, &dtc);
+		/* (laptop_mode 0) the flusher is woken above bg_thresh: its work runs in a pause */
+		if (paused || dtc.dirty <= dirty_freerun_ceiling(dtc.thresh, dtc.bg_thresh)) {
+			t->nr_dirtied = 0;
+			t->nr_dirtied_pause = dirty_poll_interval(dtc.dirty, dtc.thresh);
+			return;
+		}
+		ms->sysctl.wb.dirty_exceeded = dtc.dirty > dtc.thresh;
+		wb_background_writeback(ms);
+		t->dirty_pauses++;
+		ms->sysctl.wb.nr_pauses++;
+		paused = true;
+	}
+}
+
+void balance_dirty_pages_ratelimited(struct address_space *mapping, struct task_struct *t,
+				     uint64_t nr_dirtied)
+{
+	struct mm_sys *ms;
+	unsigned int ratelimit, cpu = 0;
+	int *p;
+
+	/* shmem's backing device has no BDI_CAP_WRITEBACK; with no task there is no one to pause */
+	if (!mapping || shmem_mapping(mapping) || !t)
+		return;
+	ms = mapping_ms(mapping);
+	if (!ms->sysctl.wb.ratelimit_pages)
+		writeback_set_ratelimit(ms);	/* Linux: at boot (page_writeback_init) */
+	if (t->mm && t->mm->pgd.cpu >= 0 && (unsigned int)t->mm->pgd.cpu < ms->nr_cpus)
+		cpu = (unsigned int)t->mm->pgd.cpu;
+	p = &ms->sysctl.wb.bdp_ratelimits[cpu];
+	/* folio_account_dirtied's current->nr_dirtied and this CPU's bdp_ratelimits */
+	t->nr_dirtied += (unsigned int)nr_dirtied;
+	*p += (int)nr_dirtied;
+	if (!t->nr_dirtied_pause)
+		t->nr_dirtied_pause = dirty_poll_thresh(ms);
+	ratelimit = t->nr_dirtied_pause;
+	if (ms->sysctl.wb.dirty_exceeded && ratelimit > (32u >> (ms->page_shift - 10)))
+		ratelimit = 32u >> (ms->page_shift - 10);
+	/* a CPU that dirtied ratelimit_pages since its last check checks now, whoever dirtied */
+	if (t->nr_dirtied >= ratelimit)
+		*p = 0;
+	else if (*p >= ms->sysctl.wb.ratelimit_pages) {
+		*p = 0;
+		ratelimit = 0;
+	}
+	if (t->nr_dirtied >= ratelimit)
+		balance_dirty_pages(ms, t);
+}
+
+int dirty_throttle_validate(struct mm_sys *ms, struct mmsim_error *err)
+{
+	const struct vm_sysctl *sc = &ms->sysctl;
+
+	_Static_assert(sizeof(sc->wb.bdp_ratelimits) / sizeof(sc->wb.bdp_ratelimits[0]) ==
+		       MAX_CPUS, "one bdp_ratelimits per possible CPU");
+	if (sc->wb.ratelimit_pages != 0 && sc->wb.ratelimit_pages < 16)
+		return err_set(err, -EINVAL, NULL, 0, 0, "ratelimit_pages %ld below 16",
+			       sc->wb.ratelimit_pages);
+	if (sc->dirty_ratio < 0 || sc->dirty_ratio > 100 || sc->dirty_background_ratio < 0 ||
+	    sc->dirty_background_ratio > 100)
+		return err_set(err, -EINVAL, NULL, 0, 0, "dirty ratios %d/%d outside 0-100",
+			       sc->dirty_ratio, sc->dirty_background_ratio);
+	if (sc->dirty_bytes && sc->dirty_bytes < 2 * ms->page_size)
+		return err_set(err, -EINVAL, NULL, 0, 0, "dirty_bytes %llu below 2 pages",
+			       (unsigned long long)sc->dirty_bytes);
+	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (sc->wb.bdp_ratelimits[cpu] < 0 ||
+		    (cpu >= ms->nr_cpus && sc->wb.bdp_ratelimits[cpu]))
+			return err_set(err, -EINVAL, NULL, 0, 0, "bdp_ratelimits[%u] = %d", cpu,
+				       sc->wb.bdp_ratelimits[cpu]);
+	return 0;
 }

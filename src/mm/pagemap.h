@@ -42,6 +42,7 @@
 #include <stdbool.h>
 #include "mm/mm_types.h"
 #include "mm/memory.h"
+#include "mm/writeback.h"
 #include "mm/xarray.h"
 #include "util/list.h"
 
@@ -64,6 +65,11 @@ struct address_space {
 	bool wb_copy;			/* wb_fd is a copy: pages not cached are read from it */
 	char *wb_path;			/* the copy's host path (malloc'd), removed at teardown */
 	int wb_error;			/* -errno of the last failed writeback, 0 */
+	/* the flusher (page-writeback.c): when the file last went clean -> dirty, as the
+	   machine's NR_DIRTIED count then (a clock that only dirtying moves: inode->dirtied_when),
+	   and where its background writeback goes on (mapping->writeback_index, range_cyclic) */
+	uint64_t dirtied_when;
+	uint64_t writeback_index;
 };
 
 /*
@@ -211,8 +217,9 @@ vm_fault_t filemap_page_mkwrite(struct vm_fault *vmf);
  * The folio is about to be written through a shared mapping (vm_ops->page_mkwrite,
  * filemap_page_mkwrite) or was written: mark it dirty (folio_mark_dirty), counting
  * NR_FILE_DIRTY, NR_ZONE_WRITE_PENDING and NR_DIRTIED once per clean -> dirty change.
+ * True when it was clean (for a shmem folio too, whose dirtiness is not counted).
  */
-void folio_mark_dirty(struct page *folio);
+bool folio_mark_dirty(struct page *folio);
 /* Clear PG_dirty and undo its counts (folio_clear_dirty_for_io's accounting); true if it was. */
 bool folio_clear_dirty_for_io(struct page *folio);
 

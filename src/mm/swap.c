@@ -33,6 +33,7 @@
 #include "mm/folio.h"
 #include "mm/memory.h"
 #include "mm/page_alloc.h"
+#include "mm/policy_reclaim.h"
 #include "mm/vmscan.h"
 #include "mm/workingset.h"
 #include "util/error.h"
@@ -62,6 +63,8 @@ static void __folio_put(struct mm_sys *ms, int cpu, struct page *f)
 {
 	unsigned int order = folio_order(f);
 
+	if (ms->rpolicy)
+		rpolicy_folio_removed(ms, f);
 	__page_cache_release(ms, f);
 	f->flags &= ~((1ull << PG_anon) | (1ull << PG_swapbacked) | (1ull << PG_dirty) |
 		      (1ull << PG_uptodate) | (1ull << PG_referenced) | (1ull << PG_active) |
@@ -239,6 +242,9 @@ static void lru_add(struct mm_sys *ms, struct page *folio)
 	}
 	lruvec_add_folio(ms, folio);
 	page_set(folio, PG_lru);
+	/* research mode: the policy admits it (and may evict another for it) */
+	if (ms->rpolicy && !page_test(folio, PG_unevictable))
+		rpolicy_folio_added(ms, folio, true);
 }
 
 void folio_add_lru(struct mm_sys *ms, struct page *folio)
@@ -419,6 +425,8 @@ static void __mlock_folio(struct mm_sys *ms, struct page *folio)
 			lruvec_del_folio(ms, folio);
 			page_clear(folio, PG_unevictable);
 			lruvec_add_folio(ms, folio);
+			if (ms->rpolicy)
+				rpolicy_folio_added(ms, folio, false);
 		}
 		return;
 	}
@@ -432,6 +440,8 @@ static void __mlock_folio(struct mm_sys *ms, struct page *folio)
 	page_set(folio, PG_unevictable);
 	folio_set_mlock_count(folio, page_test(folio, PG_mlocked) ? 1 : 0);
 	lruvec_add_folio(ms, folio);
+	if (ms->rpolicy)
+		rpolicy_folio_removed(ms, folio);	/* unevictable: out of the policy's reach */
 }
 
 void mlock_folio(struct mm_sys *ms, struct page *folio)
@@ -490,6 +500,8 @@ void munlock_folio(struct mm_sys *ms, struct page *folio)
 		lruvec_del_folio(ms, folio);
 		page_clear(folio, PG_unevictable);
 		lruvec_add_folio(ms, folio);
+		if (ms->rpolicy)
+			rpolicy_folio_added(ms, folio, false);
 	}
 }
 

@@ -25,6 +25,7 @@
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
 #include "mm/rmap.h"
+#include "mm/policy_reclaim.h"
 #include "mm/swap_internal.h"
 #include "mm/vma.h"
 #include "mm/workingset.h"
@@ -124,6 +125,8 @@ void delete_from_swap_cache(struct mm_sys *ms, struct page *folio, void *shadow)
 {
 	swp_entry_t entry = folio_swap_entry(folio);
 
+	if (ms->rpolicy)
+		rpolicy_swap_out(ms, folio, entry);	/* the slot remembers the page */
 	delete_with_shadow(ms, folio, shadow);
 	put_swap_folio(ms, entry);
 	folio_put(ms, 0, folio);

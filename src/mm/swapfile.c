@@ -35,6 +35,7 @@
 #include "mm/memory.h"
 #include "mm/page_alloc.h"
 #include "mm/pagemap.h"
+#include "mm/policy_reclaim.h"
 #include "mm/rmap.h"
 #include "mm/swap_internal.h"
 #include "mm/vma.h"
@@ -250,6 +251,8 @@ static void swap_entries_free(struct mm_sys *ms, struct swap_info_struct *si, ui
 	ci->count--;
 	si->swap_map[off] = 0;
 	swap_range_free(ms->swap, si, off);
+	if (ms->rpolicy)
+		rpolicy_swap_slot_free(ms, si->type, off);
 	if (!ci->count)
 		free_cluster(si, ci);
 	else

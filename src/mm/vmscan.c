@@ -46,6 +46,7 @@
 #include "mm/memory.h"
 #include "mm/oom.h"
 #include "mm/pagemap.h"
+#include "mm/policy_reclaim.h"
 #include "mm/rmap.h"
 #include "mm/vmscan.h"
 #include "mm/workingset.h"
@@ -78,6 +79,8 @@ struct scan_control {
 	bool may_writepage, may_unmap, may_swap;
 	bool no_cache_trim_mode, cache_trim_mode_failed, cache_trim_mode, file_is_tiny;
 	bool memcg_full_walk;
+	bool write_file;		/* research mode: write a dirty file folio back here and
+					   free it (reclaim_one_folio) */
 	int order, priority;
 	unsigned int reclaim_idx;	/* highest zone index to take folios from */
 	gfp_t gfp_mask;
@@ -422,11 +425,24 @@ static bool may_enter_fs(struct page *folio, gfp_t gfp)
  * shmem folios (shmem_writeout, which needs swap: without it AOP_WRITEPAGE_ACTIVATE); file
  * folios are left to the flushers (PAGE_ACTIVATE).
  */
-static pageout_t pageout(struct mm_sys *ms, struct page *folio)
+static pageout_t pageout(struct mm_sys *ms, struct page *folio, bool write_file)
 {
 	/* is_page_cache_freeable: only the cache and our isolation hold it */
 	if (folio_ref_count(folio) != folio_expected_refs(folio) + 1)
 		return PAGE_KEEP;
+	if (write_file && !folio_test_anon(folio) && folio->mapping &&
+	    !shmem_mapping(folio->mapping)) {
+		/* research mode: the victim is written back now (as Linux before 6.16 could) */
+		struct address_space *mapping = folio->mapping;
+		uint64_t start = folio->index << ms->page_shift;
+
+		if (filemap_write_and_wait_range(mapping, start, start +
+						 (folio_nr_pages(folio) << ms->page_shift) - 1))
+			return PAGE_KEEP;
+		mod_node_page_state(folio_node_data(ms, folio), NR_VMSCAN_WRITE,
+				    (int64_t)folio_nr_pages(folio));
+		return PAGE_SUCCESS;
+	}
 	if (!folio_test_anon(folio) || !page_test(folio, PG_swapcache))
 		return PAGE_ACTIVATE;
 	if (!folio_clear_dirty_for_io(folio))
@@ -542,7 +558,7 @@ static uint64_t shrink_folio_list(struct mm_sys *ms, struct list_head *folio_lis
 			 * again a folio it marked while the node is full of dirty folios, would try
 			 * (and pageout leaves it to the flushers too).
 			 */
-			if (folio_is_file_lru(folio) &&
+			if (folio_is_file_lru(folio) && !sc->write_file &&
 			    (!current_is_kswapd(ms) || !page_test(folio, PG_reclaim) ||
 			     !(*pgdat_flags(ms, nid) & PGDAT_DIRTY))) {
 				mod_node_page_state(folio_node_data(ms, folio), NR_VMSCAN_IMMEDIATE,
@@ -556,7 +572,7 @@ static uint64_t shrink_folio_list(struct mm_sys *ms, struct list_head *folio_lis
 				goto keep_locked;
 			if (!sc->may_writepage)
 				goto keep_locked;
-			switch (pageout(ms, folio)) {
+			switch (pageout(ms, folio, sc->write_file)) {
 			case PAGE_KEEP:
 				goto keep_locked;
 			case PAGE_ACTIVATE:
@@ -887,6 +903,18 @@ static void shrink_node(struct mm_sys *ms, unsigned int nid, struct scan_control
 	uint64_t nr_reclaimed = sc->nr_reclaimed, nr_node_reclaimed;
 
 	memset(&sc->nr, 0, sizeof(sc->nr));
+	if (ms->rpolicy) {
+		/* research mode: the policy's victims instead of the LRU scan */
+		uint64_t want = sc->nr_to_reclaim > sc->nr_reclaimed ?
+				sc->nr_to_reclaim - sc->nr_reclaimed : 0;
+		uint64_t got = rpolicy_shrink_node(ms, nid, want ? want : SWAP_CLUSTER_MAX);
+
+		sc->nr_reclaimed += got;
+		sc->nr_scanned += got;
+		if (got)
+			pgdat->kswapd_failures = 0;
+		return;
+	}
 	prepare_scan_control(ms, nid, sc);
 	shrink_lruvec(ms, nid, sc);	/* shrink_node_memcgs: the node's one lruvec; no slab */
 	nr_node_reclaimed = sc->nr_reclaimed - nr_reclaimed;
@@ -1169,6 +1197,38 @@ void mm_reclaim_safe_point(struct mm_sys *ms)
 {
 	kswapd_run_pending(ms);
 	oom_reap_all(ms);
+}
+
+/* ---- research mode ------------------------------------------------------------------------ */
+
+bool reclaim_one_folio(struct mm_sys *ms, struct page *folio)
+{
+	struct scan_control sc = {
+		.gfp_mask = MMSIM_GFP_KERNEL,
+		.may_writepage = true,
+		.may_unmap = true,
+		.may_swap = true,
+		.write_file = true,
+	};
+	unsigned int nid = page_nid(folio), old;
+	struct reclaim_stat stat;
+	struct list_head list;
+	uint64_t nr;
+
+	if (!folio_isolate_lru(ms, folio))
+		return false;	/* isolated by somebody else: not now */
+	INIT_LIST_HEAD(&list);
+	list_add(&folio->lru, &list);
+	old = reclaim_enter(ms, PF_MEMALLOC);
+	nr = shrink_folio_list(ms, &list, nid, &sc, &stat, true);
+	reclaim_leave(ms, old);
+	if (!list_empty(&list)) {
+		folio = list_last_entry(&list, struct page, lru);
+		list_del(&folio->lru);
+		page_clear(folio, PG_active);	/* activate_locked's mark: not the policy's */
+		folio_putback_lru(ms, folio);
+	}
+	return nr > 0;
 }
 
 /* ---- MADV_PAGEOUT ------------------------------------------------------------------------- */

@@ -180,6 +180,12 @@ uint64_t mapping_try_invalidate(struct address_space *mapping, uint64_t start, u
  */
 int madvise_cold_or_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 				  bool pageout);
+/*
+ * Research mode (policy_reclaim.c): free folio now whatever its references say, through
+ * shrink_folio_list: unmapped, written to swap when anonymous, written back when a dirty file
+ * folio, dropped with a shadow entry. true when it was freed; otherwise it is back on the LRU.
+ */
+bool reclaim_one_folio(struct mm_sys *ms, struct page *folio);
 /* Write back every dirty page of the machine, as the flushers woken by reclaim would. */
 void wakeup_flusher_threads(struct mm_sys *ms);
 /*

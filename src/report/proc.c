@@ -62,6 +62,20 @@ static int render_dmesg(struct mmsim_machine *m, struct strbuf *sb)
 	return kernel_log_show(&m->mm, sb);
 }
 
+/* faults: mmsim's per-process fault counts (ps's columns); not a /proc file on Linux */
+static int render_faults(struct mmsim_machine *m, struct strbuf *sb)
+{
+	proc_faults(m, sb);
+	return sb->err;
+}
+
+/* policy: who decides reclaim and a research policy's counters; not a /proc file on Linux */
+static int render_policy(struct mmsim_machine *m, struct strbuf *sb)
+{
+	proc_reclaim_policy(&m->mm, sb);
+	return sb->err;
+}
+
 static int render_memblock(struct mmsim_machine *m, struct strbuf *sb)
 {
 	proc_memblock(&m->mm, sb);
@@ -70,7 +84,8 @@ static int render_memblock(struct mmsim_machine *m, struct strbuf *sb)
 
 /* The files, in the order mmsim_proc_names lists them. */
 #define PROC_FILES(X) X(buddyinfo) X(pagetypeinfo) X(zoneinfo) X(meminfo) X(vmstat) \
-	X(slabinfo) X(iomem) X(memblock) X(swaps) X(dmesg)
+	X(slabinfo) X(iomem) X(memblock) X(swaps) X(dmesg) X(faults) \
+	X(policy)
 
 static const struct {
 	const char *name;

@@ -17,6 +17,9 @@ void proc_pagetypeinfo(struct mm_sys *ms, struct strbuf *sb);
 void proc_zoneinfo(struct mm_sys *ms, struct strbuf *sb);
 void proc_vmstat(struct mm_sys *ms, struct strbuf *sb);
 
+/* `show policy`: who decides reclaim, a research policy's counters (report/proc_policy.c). */
+void proc_reclaim_policy(struct mm_sys *ms, struct strbuf *sb);
+
 /* fs/proc/meminfo.c */
 void proc_meminfo(struct mm_sys *ms, struct strbuf *sb);
 
@@ -25,13 +28,38 @@ void proc_iomem(const struct mmsim_machine *m, struct strbuf *sb);
 void proc_memblock(const struct mm_sys *ms, struct strbuf *sb);
 
 /*
- * /proc/PID/<file> of task pid as text (report/proc_pid.c, proc_smaps.c, proc_pagemap.c):
- * "maps", "smaps", "smaps_rollup", "status" (the memory lines VmPeak .. HugetlbPages) or
- * "pagemap" (mmsim's text form of the binary file: docs/proc-pid.md). 0, -ESRCH (no such
- * task; smaps_rollup and pagemap of an exited task, whose open fails so on Linux), -ENOENT
- * (another file name), -ENOMEM. An exited task's maps, smaps and status are empty.
+ * /proc/PID/<file> of task pid as text (report/proc_pid.c, proc_smaps.c, proc_pagemap.c,
+ * proc_stat.c): "maps", "smaps", "smaps_rollup", "status" (the memory lines VmPeak ..
+ * HugetlbPages), "stat", "statm" or "pagemap" (mmsim's text form of the binary file:
+ * docs/proc-pid.md). 0, -ESRCH (no such task; smaps_rollup and pagemap of an exited task,
+ * whose open fails so on Linux), -ENOENT (another file name), -ENOMEM. An exited task's
+ * maps, smaps and status are empty; its stat shows state Z and zeros for the mm fields,
+ * its statm seven zeros.
  */
 int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct strbuf *sb);
+
+/* report/proc_stat.c: do_task_stat (whole = 1) and proc_pid_statm, one line each. */
+struct task_struct;
+struct mm_struct;
+int show_stat(struct mmsim_machine *m, struct task_struct *t, struct strbuf *sb);
+int show_statm(struct mmsim_machine *m, struct task_struct *t, struct strbuf *sb);
+
+/* get_mm_counter: an RSS counter of mm (MM_FILEPAGES ...) in pages, a negative one as 0. */
+uint64_t proc_mm_counter(const struct mm_struct *mm, int member);
+/* get_mm_rss: file + anon + shmem pages (status VmRSS, stat rss, statm resident). */
+uint64_t proc_mm_rss(const struct mm_struct *mm);
+/*
+ * The faults of t's thread group as do_task_stat sums them with whole = 1: every thread's
+ * min_flt and maj_flt, the exited ones' included (Linux adds those to sig->min_flt).
+ */
+void proc_tgid_faults(struct mmsim_machine *m, const struct task_struct *t, uint64_t *min_flt,
+		      uint64_t *maj_flt);
+/*
+ * mmsim's `faults` view (not a /proc file): a header and one line per process (thread
+ * group), in pid order: PID COMMAND MINFL MAJFL RSS SWAP, RSS and SWAP in kB, in the
+ * columns of `ps -o pid,comm,min_flt,maj_flt,rss` (docs/proc-pid.md).
+ */
+void proc_faults(struct mmsim_machine *m, struct strbuf *sb);
 
 /*
  * Public API (to move to include/mmsim/mmsim.h):

@@ -2,7 +2,8 @@
  * /proc/PID/maps, the memory lines of /proc/PID/status and the dispatch of every /proc/PID
  * file (Linux 6.18: fs/proc/task_mmu.c show_map_vma, show_vma_header_prefix, get_vma_name,
  * show_smap_vma_flags, task_mem; fs/seq_file.c seq_pad; arch/x86 entry/vsyscall gate_vma).
- * smaps and smaps_rollup are in report/proc_smaps.c, pagemap in report/proc_pagemap.c.
+ * smaps and smaps_rollup are in report/proc_smaps.c, pagemap in report/proc_pagemap.c,
+ * stat and statm in report/proc_stat.c.
  * docs/proc-pid.md describes the formats.
  */
 #include <errno.h>
@@ -141,11 +142,11 @@ void show_vmflags(struct strbuf *sb, vm_flags_t flags)
 static void task_mem(struct mmsim_machine *m, struct strbuf *sb, const struct mm_struct *mm)
 {
 	unsigned int shift = m->mm.page_shift - 10;
-	uint64_t anon = (uint64_t)(mm->rss_stat[MM_ANONPAGES] > 0 ? mm->rss_stat[MM_ANONPAGES] : 0);
-	uint64_t file = (uint64_t)(mm->rss_stat[MM_FILEPAGES] > 0 ? mm->rss_stat[MM_FILEPAGES] : 0);
-	uint64_t shmem = (uint64_t)(mm->rss_stat[MM_SHMEMPAGES] > 0 ? mm->rss_stat[MM_SHMEMPAGES] : 0);
-	uint64_t swap = (uint64_t)(mm->rss_stat[MM_SWAPENTS] > 0 ? mm->rss_stat[MM_SWAPENTS] : 0);
-	uint64_t total_rss = anon + file + shmem;
+	uint64_t anon = proc_mm_counter(mm, MM_ANONPAGES);
+	uint64_t file = proc_mm_counter(mm, MM_FILEPAGES);
+	uint64_t shmem = proc_mm_counter(mm, MM_SHMEMPAGES);
+	uint64_t swap = proc_mm_counter(mm, MM_SWAPENTS);
+	uint64_t total_rss = proc_mm_rss(mm);	/* anon + file + shmem, as stat's rss */
 	uint64_t hiwater_vm = mm->total_vm > mm->hiwater_vm ? mm->total_vm : mm->hiwater_vm;
 	uint64_t hiwater_rss = total_rss > mm->hiwater_rss ? total_rss : mm->hiwater_rss;
 	uint64_t ps = m->mm.page_size;
@@ -205,6 +206,8 @@ static const struct {
 	{ "smaps", show_smaps },
 	{ "smaps_rollup", show_smaps_rollup },
 	{ "status", show_status },
+	{ "stat", show_stat },
+	{ "statm", show_statm },
 	{ "pagemap", show_pagemap_text },	/* text form; the bytes: mmsim_proc_pid_read */
 };
 
@@ -223,8 +226,8 @@ int proc_pid_render(struct mmsim_machine *m, int pid, const char *file, struct s
 
 const char *const *mmsim_proc_pid_names(void)
 {
-	static const char *const names[] = { "maps", "smaps", "smaps_rollup", "status", "pagemap",
-					      NULL };
+	static const char *const names[] = { "maps", "smaps", "smaps_rollup", "status", "stat",
+					      "statm", "pagemap", NULL };
 	return names;
 }
 

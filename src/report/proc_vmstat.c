@@ -4,7 +4,7 @@
  *
  * The formats are Linux 6.18's. Counters the model does not keep are left out, not shown as
  * 0: in zoneinfo and vmstat only the items of mm/vmstat.h appear, in Linux's order; the NUMA
- * event counters (numa_hit ...), the dirty thresholds and nr_memmap_pages are absent. The
+ * event counters (numa_hit ...) and nr_memmap_pages are absent. The
  * "Number of mixed blocks" table needs CONFIG_PAGE_OWNER, which the reference kernel lacks,
  * so it is absent as there. The CMA migrate type is not compiled in on the reference kernel
  * and is not shown. The THP counters (nr_anon_transparent_hugepages ...) are kept in pages
@@ -14,6 +14,7 @@
 #include "hw/mmu.h"
 #include "mm/page_alloc.h"
 #include "mm/vmscan.h"
+#include "mm/writeback.h"
 
 const char *proc_zone_name(const struct mm_sys *ms, const struct zone *z, unsigned int zidx)
 {
@@ -322,6 +323,11 @@ void proc_vmstat(struct mm_sys *ms, struct strbuf *sb)
 		sb_printf(sb, "%s %lu\n", node_stat_names[i],
 			  (unsigned long)node_stat_shown(ms, i,
 							 global_node_page_state_pages(ms, i)));
+	/* The dirty thresholds (vmstat_start: global_dirty_limits) */
+	uint64_t bg_thresh, thresh;
+	global_dirty_limits(ms, &bg_thresh, &thresh);
+	sb_printf(sb, "nr_dirty_threshold %lu\n", (unsigned long)thresh);
+	sb_printf(sb, "nr_dirty_background_threshold %lu\n", (unsigned long)bg_thresh);
 	/* System-wide vm_stat items: of these the model keeps only the boot memmap size. */
 	sb_printf(sb, "nr_memmap_boot_pages %lu\n", (unsigned long)ms->memmap_pages);
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)

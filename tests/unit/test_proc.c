@@ -518,7 +518,7 @@ static void test_names(void **state)
 	(void)state;
 	static const char *const want[] = { "buddyinfo", "pagetypeinfo", "zoneinfo", "meminfo",
 					    "vmstat", "slabinfo", "iomem", "memblock", "swaps",
-					    "dmesg" };
+					    "dmesg", "faults", "policy" };
 	const char *const *n = mmsim_proc_names();
 	size_t i = 0;
 	for (; n[i]; i++) {

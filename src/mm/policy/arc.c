@@ -34,7 +34,11 @@ static int arc_init(struct policy *p, struct mmsim_error *err)
 	(void)err;
 	for (int i = 1; i < 5; i++)
 		INIT_LIST_HEAD(&a->l[i]);
-	p->ghost_max = p->frames;
+	/*
+	 * |T1| + |T2| + |B1| + |B2| <= 2c: with a full cache at most c ghosts, but a machine
+	 * evicts without loading (its reclaim), and then up to 2c - resident
+	 */
+	p->ghost_max = 2 * p->frames;
 	return 0;
 }
 

@@ -29,7 +29,8 @@ static int car_init(struct policy *p, struct mmsim_error *err)
 	(void)err;
 	for (int i = 1; i < 5; i++)
 		INIT_LIST_HEAD(&a->l[i]);
-	p->ghost_max = p->frames + 1;
+	/* as ARC's: at most 2c - resident when a machine evicts without loading */
+	p->ghost_max = 2 * p->frames;
 	return 0;
 }
 
@@ -58,7 +59,8 @@ static void car_replace(struct policy *p, struct car *a)
 {
 	for (;;) {
 		double t1min = a->p > 1 ? a->p : 1;
-		bool from_t1 = (double)a->n[CAR_T1] >= t1min;
+		/* a machine's reclaim may find the other clock empty (not all frames used) */
+		bool from_t1 = ((double)a->n[CAR_T1] >= t1min && a->n[CAR_T1]) || !a->n[CAR_T2];
 		struct pentry *v = list_first_entry(&a->l[from_t1 ? CAR_T1 : CAR_T2],
 						    struct pentry, lru);
 

@@ -100,6 +100,23 @@ static void clock_insert(struct policy *p, struct pentry *e)
 	e->key = slot;
 }
 
+/* Slot becomes a hole, filled by the next page loaded without an eviction. */
+static void push_hole(struct policy *p, struct clock *c, uint64_t slot)
+{
+	if (c->nr_holes == c->holes_cap) {
+		uint64_t cap = c->holes_cap ? c->holes_cap * 2 : 64;
+		uint64_t *h = realloc(c->holes, cap * sizeof(*h));
+		if (!h) {
+			p->error = -ENOMEM;
+			return;
+		}
+		c->holes = h;
+		c->holes_cap = cap;
+	}
+	c->ring[slot] = NULL;
+	c->holes[c->nr_holes++] = slot;
+}
+
 static void clock_evict(struct policy *p, struct pentry *in)
 {
 	struct clock *c = p->priv;
@@ -126,7 +143,15 @@ static void clock_evict(struct policy *p, struct pentry *in)
 			c->hand = 0;
 	}
 	c->ring[c->hand] = NULL;
-	c->vacant = c->hand;
+	/*
+	 * The victim's frame is the new page's. A machine may evict without loading (its
+	 * reclaim) or load later: there the frame is a hole, the last one, which the next
+	 * insert takes first, so the order is the same.
+	 */
+	if (p->machine)
+		push_hole(p, c, c->hand);
+	else
+		c->vacant = c->hand;
 	if (++c->hand == c->used)
 		c->hand = 0;
 	policy_evict_entry(p, v);
@@ -134,20 +159,7 @@ static void clock_evict(struct policy *p, struct pentry *in)
 
 static void clock_remove(struct policy *p, struct pentry *e)
 {
-	struct clock *c = p->priv;
-
-	if (c->nr_holes == c->holes_cap) {
-		uint64_t cap = c->holes_cap ? c->holes_cap * 2 : 64;
-		uint64_t *h = realloc(c->holes, cap * sizeof(*h));
-		if (!h) {
-			p->error = -ENOMEM;
-			return;
-		}
-		c->holes = h;
-		c->holes_cap = cap;
-	}
-	c->ring[e->key] = NULL;
-	c->holes[c->nr_holes++] = e->key;
+	push_hole(p, p->priv, e->key);
 }
 
 static void clock_free(struct policy *p)

@@ -129,6 +129,14 @@ static void lirs_hit(struct policy *p, struct pentry *e)
 static void lirs_evict(struct policy *p, struct pentry *in)
 {
 	struct lirs *l = p->priv;
+
+	/*
+	 * Q is empty only when every resident page is LIR: a machine's reclaim evicting before
+	 * all frames are used. The oldest LIR page becomes HIR first (as when a HIR page is
+	 * promoted), and goes.
+	 */
+	if (!l->n_q)
+		demote_bottom(p, l);
 	struct pentry *v = list_first_entry(&l->q, struct pentry, link2);
 
 	if (in && (in->flags & PE_P3)) {	/* the incoming ghost leaves the ghost list */

@@ -76,6 +76,17 @@ static void nru_hit(struct policy *p, struct pentry *e)
 		list_move_tail(&e->lru, &n->cls[c]);
 }
 
+/* Machine mode: M set at the page's first reference; R and its list stay. */
+static void nru_dirtied(struct policy *p, struct pentry *e)
+{
+	struct nru *n = p->priv;
+	unsigned old = nru_on(n, e), c = nru_class(n, e);
+
+	e->list = (uint8_t)c;
+	if (c != old)
+		list_move_tail(&e->lru, &n->cls[c]);
+}
+
 static void nru_insert(struct policy *p, struct pentry *e)
 {
 	struct nru *n = p->priv;
@@ -140,5 +151,6 @@ const struct policy_ops policy_nru_ops = {
 	.insert = nru_insert,
 	.evict = nru_evict,
 	.remove = nru_remove,
+	.dirtied = nru_dirtied,
 	.validate = nru_validate,
 };

@@ -310,6 +310,15 @@ void policy_destroy(struct policy *p)
 
 void policy_evict_entry(struct policy *p, struct pentry *e)
 {
+	if (p->machine) {
+		if (p->nr_victims == POLICY_MAX_VICTIMS)
+			p->error = -EUCLEAN;	/* a policy evicting that many at once: a bug */
+		else
+			p->victims[p->nr_victims++] = (struct policy_victim){
+				.page = e->page, .frame = e->frame,
+				.dirty = (e->flags & PE_DIRTY) != 0 };
+		e->flags &= (uint16_t)~PE_FRESH;
+	}
 	p->st.evictions++;
 	if (e->flags & PE_DIRTY)
 		p->st.dirty_writebacks++;
@@ -428,9 +437,138 @@ void policy_remove_page(struct policy *p, uint64_t page)
 		return;
 	if (p->ops->remove)
 		p->ops->remove(p, e);
-	e->flags &= (uint16_t)~(PE_RESIDENT | PE_DIRTY | PE_GHOST);
+	e->flags &= (uint16_t)~(PE_RESIDENT | PE_DIRTY | PE_GHOST | PE_FRESH);
 	p->nr_resident--;
 	entry_free(p, e);
+}
+
+/* ---- machine mode ---- */
+
+int policy_create_machine(const char *spec, uint64_t frames, uint64_t seed, struct policy **out,
+			  struct mmsim_error *err)
+{
+	int rc = policy_create(spec, frames, seed, out, err);
+
+	if (rc)
+		return rc;
+	if ((*out)->ops->needs_future) {
+		rc = err_set(err, -EINVAL, NULL, 0, 0, "policy %s needs the future of the trace, "
+			     "which a running machine cannot know: use it with `mmsim trace "
+			     "--policy %s`", (*out)->ops->name, (*out)->ops->name);
+		policy_destroy(*out);
+		*out = NULL;
+		return rc;
+	}
+	(*out)->machine = true;
+	return 0;
+}
+
+int policy_machine_make_room(struct policy *p, uint64_t page)
+{
+	struct pentry *e = policy_lookup(p, page);
+
+	p->nr_victims = 0;
+	if (e && (e->flags & PE_RESIDENT))
+		return -EEXIST;
+	if (p->nr_resident < p->frames)
+		return 0;
+	p->ops->evict(p, e);
+	return p->nr_victims ? 0 : -EUCLEAN;
+}
+
+int policy_machine_choose(struct policy *p)
+{
+	p->nr_victims = 0;
+	if (!p->nr_resident)
+		return -ENOENT;
+	p->ops->evict(p, NULL);
+	return p->nr_victims ? 0 : -EUCLEAN;
+}
+
+/* Insert e (new or a ghost) resident in frame; the engine's half of miss(). */
+static void machine_insert(struct policy *p, struct pentry *e, uint64_t frame, uint16_t flags)
+{
+	if (p->nr_resident >= p->frames)
+		p->st.over_limit++;
+	e->frame = frame;
+	e->flags |= PE_RESIDENT | flags;
+	p->nr_resident++;
+	p->ops->insert(p, e);
+	e->flags &= (uint16_t)~PE_GHOST;
+}
+
+/* The entry for page to come in: its ghost, or a new one; NULL (-ENOMEM) or resident (-EEXIST). */
+static struct pentry *machine_entry(struct policy *p, uint64_t page, int *rc)
+{
+	struct pentry *e = policy_lookup(p, page);
+
+	*rc = 0;
+	if (e && (e->flags & PE_RESIDENT)) {
+		*rc = -EEXIST;
+		return NULL;
+	}
+	if (e) {
+		p->nr_ghost--;
+		return e;
+	}
+	e = entry_new(p, page);
+	if (!e)
+		*rc = -ENOMEM;
+	return e;
+}
+
+int policy_machine_putback(struct policy *p, const struct policy_victim *v)
+{
+	int rc;
+	struct pentry *e = machine_entry(p, v->page, &rc);
+
+	if (!e)
+		return rc;
+	/* it did not leave: the eviction (and its write-back) did not happen */
+	p->st.evictions--;
+	if (v->dirty)
+		p->st.dirty_writebacks--;
+	p->st.kept++;
+	machine_insert(p, e, v->frame, v->dirty ? PE_DIRTY : 0);
+	return 0;
+}
+
+int policy_machine_insert(struct policy *p, uint64_t page, uint64_t frame, bool fresh)
+{
+	int rc;
+	struct pentry *e = machine_entry(p, page, &rc);
+
+	if (!e)
+		return rc;
+	p->st.admitted++;
+	machine_insert(p, e, frame, fresh ? PE_FRESH : 0);
+	return 0;
+}
+
+bool policy_machine_reference(struct policy *p, uint64_t page, bool write)
+{
+	struct pentry *e = policy_lookup_resident(p, page);
+
+	if (!e)
+		return false;
+	p->st.accesses++;
+	if (e->flags & PE_FRESH) {
+		e->flags &= (uint16_t)~PE_FRESH;
+		p->st.faults++;		/* its insert was this reference's */
+		if (write && !(e->flags & PE_DIRTY)) {
+			e->flags |= PE_DIRTY;
+			if (p->ops->dirtied)
+				p->ops->dirtied(p, e);
+		}
+	} else {
+		p->st.hits++;
+		if (write)
+			e->flags |= PE_DIRTY;
+		if (p->ops->hit)
+			p->ops->hit(p, e);
+	}
+	p->now++;
+	return true;
 }
 
 void policy_get_stats(const struct policy *p, struct policy_stats *st)
@@ -471,8 +609,8 @@ int policy_validate(const struct policy *p, struct mmsim_error *err)
 		if (r == g)
 			return policy_bad(p, err, "page %llu is %s", (unsigned long long)e->page,
 					  r ? "both resident and a ghost" : "neither resident nor a ghost");
-		if (!r && (e->flags & PE_DIRTY))
-			return policy_bad(p, err, "ghost page %llu is dirty",
+		if (!r && (e->flags & (PE_DIRTY | PE_FRESH)))
+			return policy_bad(p, err, "ghost page %llu is dirty or fresh",
 					  (unsigned long long)e->page);
 		res += r;
 		ghost += g;
@@ -483,11 +621,14 @@ int policy_validate(const struct policy *p, struct mmsim_error *err)
 				  (unsigned long long)res, (unsigned long long)ghost,
 				  (unsigned long long)p->nr_slots_used,
 				  (unsigned long long)p->nr_resident, (unsigned long long)p->nr_ghost);
-	if (p->nr_resident > p->frames || p->nr_ghost > p->ghost_max)
+	/* machine mode: over the frames only after an admission no victim could make room for */
+	if ((p->nr_resident > p->frames && !(p->machine && s->over_limit)) ||
+	    p->nr_ghost > p->ghost_max)
 		return policy_bad(p, err, "%llu resident of %llu frames, %llu ghosts of at most %llu",
 				  (unsigned long long)p->nr_resident, (unsigned long long)p->frames,
 				  (unsigned long long)p->nr_ghost, (unsigned long long)p->ghost_max);
-	if (s->accesses != s->hits + s->faults || s->evictions > s->faults)
+	if (s->accesses != s->hits + s->faults ||
+	    s->evictions > (p->machine ? s->admitted : s->faults))
 		return policy_bad(p, err, "counters: %llu accesses, %llu hits, %llu faults, "
 				  "%llu evictions", (unsigned long long)s->accesses,
 				  (unsigned long long)s->hits, (unsigned long long)s->faults,

@@ -54,10 +54,13 @@ enum {
 	PE_P2 = 1u << 5,
 	PE_P3 = 1u << 6,
 	PE_P4 = 1u << 7,
+	PE_FRESH = 1u << 8,	/* machine mode: admitted, not referenced yet (its first reference
+				   is the fault that brought it in, or the first use of a page
+				   read ahead) */
 };
 
 /*
- * What the engine keeps per page: 56 bytes, aligned to 64 so that an entry never straddles
+ * What the engine keeps per page: 64 bytes, aligned to 64 so that an entry never straddles
  * two cache lines (the pool's chunks are 64-byte aligned).
  * Invariants (policy_validate): exactly one of PE_RESIDENT and PE_GHOST is set on an entry in
  * use; PE_DIRTY only with PE_RESIDENT; the hash maps page to this entry and to no other; the
@@ -72,7 +75,9 @@ struct pentry {
 	uint16_t flags;			/* PE_* */
 	uint8_t list;			/* policy's: which of its lists holds the entry */
 	uint8_t cnt;			/* policy's: a small counter (frequency, generation) */
+	uint64_t frame;			/* machine mode: the pfn holding the page (resident) */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct pentry) == 64, "a policy entry is one cache line");
 
 /* One parameter of a policy: "name:key=value". Values are numbers (integers where int). */
 struct policy_param {
@@ -105,16 +110,36 @@ struct policy_ops {
 	void (*evict)(struct policy *p, struct pentry *in);
 	/* unlink a resident entry (the page is freed outside the policy) */
 	void (*remove)(struct policy *p, struct pentry *e);
+	/*
+	 * machine mode: resident e became dirty at its first reference, after insert saw it
+	 * clean (trace mode inserts a written page dirty); for policies whose order depends
+	 * on PE_DIRTY (NRU's classes)
+	 */
+	void (*dirtied)(struct policy *p, struct pentry *e);
 	void (*free)(struct policy *p);
 	/* check the policy's invariants; 0 or -EUCLEAN with err */
 	int (*validate)(const struct policy *p, struct mmsim_error *err);
 };
 
-/* Counters of a run. accesses == hits + faults; evictions <= faults. */
+/*
+ * Counters of a run. accesses == hits + faults; evictions <= faults (trace mode).
+ * Machine mode (mm/policy_reclaim.c) adds: admitted (pages the machine brought in: faults,
+ * readahead, swap-ins), kept (victims the machine could not free: pinned, no swap slot; they
+ * were put back), over_limit (admissions made while every frame was used and no victim
+ * could be freed). There, evictions <= admitted.
+ */
 struct policy_stats {
 	uint64_t accesses, hits, faults, evictions, dirty_writebacks;
 	uint64_t resident;		/* pages resident at the end */
+	uint64_t admitted, kept, over_limit;
 };
+
+/* A victim the policy chose in machine mode, for the machine to free. */
+struct policy_victim {
+	uint64_t page, frame;
+	bool dirty;
+};
+#define POLICY_MAX_VICTIMS 16
 
 /*
  * One policy instance over a fixed number of frames.
@@ -134,6 +159,10 @@ struct policy {
 	struct rng rng;
 	struct policy_stats st;
 	int error;			/* sticky: -ENOMEM when the pool could not grow */
+	/* machine mode: evictions are handed to the machine (policy_machine_*) */
+	bool machine;
+	unsigned int nr_victims;
+	struct policy_victim victims[POLICY_MAX_VICTIMS];
 	/* the engine's entries */
 	struct pentry **chunks;		/* chunk c holds entries c*POLICY_CHUNK .. */
 	size_t nr_chunks, chunks_cap;
@@ -214,6 +243,37 @@ void policy_remove_page(struct policy *p, uint64_t page);
 struct pentry *policy_lookup_resident(struct policy *p, uint64_t page);
 
 void policy_get_stats(const struct policy *p, struct policy_stats *st);
+
+/*
+ * ---- machine mode: the policy decides the simulated kernel's reclaim -------------------
+ * (mm/policy_reclaim.c). Pages are the machine's page identities (a file page or an
+ * anonymous page: policy_reclaim.h); a page enters when the machine brings it into a frame
+ * and leaves when its frame is freed. One admission:
+ *
+ *   policy_machine_make_room(p, page)   all frames used: ops->evict(p, in) as on a fault;
+ *                                       the victims are in p->victims[0 .. nr_victims)
+ *   the machine frees each victim; one it cannot free: policy_machine_putback
+ *   (again while every frame is still used, up to the number of resident pages)
+ *   policy_machine_insert(p, page, frame, fresh)
+ *
+ * A reference (policy_machine_reference) to a resident page is a hit, except the first
+ * reference to a fresh page, which is the fault that brought it in (or the first use of a
+ * page read ahead): so accesses == hits + faults holds as in trace mode, and with one page
+ * per fault (no readahead, no fault-around) every counter equals trace mode's.
+ */
+/* Create a policy for a machine with frames frames (NEEDS_FUTURE policies: -EINVAL). */
+int policy_create_machine(const char *spec, uint64_t frames, uint64_t seed, struct policy **out,
+			  struct mmsim_error *err);
+/* Make room for page: 0 with victims chosen (possibly none when a frame is free), or -EUCLEAN. */
+int policy_machine_make_room(struct policy *p, uint64_t page);
+/* Choose victims without a page coming in (reclaim of the machine's own). 0 or -ENOENT (empty). */
+int policy_machine_choose(struct policy *p);
+/* A victim the machine could not free comes back resident (counted in kept). 0 or -errno. */
+int policy_machine_putback(struct policy *p, const struct policy_victim *v);
+/* Page comes in, held by frame. 0, -EEXIST (resident already) or -ENOMEM. */
+int policy_machine_insert(struct policy *p, uint64_t page, uint64_t frame, bool fresh);
+/* A reference to page: false when the page is not resident (not the policy's). */
+bool policy_machine_reference(struct policy *p, uint64_t page, bool write);
 
 /* Check the engine's and the policy's invariants; 0 or -EUCLEAN with err. */
 int policy_validate(const struct policy *p, struct mmsim_error *err);
