@@ -63,7 +63,7 @@ demo: build-release
 	@echo '   the policy choosing the kernel'"'"'s victims in 3 frames (each fault a real major fault)'
 	@for p in fifo lru clock; do \
 		echo "-- policy=$$p"; \
-		build/release/mmsim run examples/replacement.mms --set policy=$$p | tail -11; \
+		build/release/mmsim run examples/replacement.mms --set policy=$$p | head -7; \
 	done
 
 test: build-debug

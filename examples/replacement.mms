@@ -44,6 +44,6 @@ echo == the string 1 2 3 4 1 2 5 1 2 3 4 5: page N is the file's page N
 1 read $f+0x4000
 1 read $f+0x5000
 
-echo == MAJFL grew by the faults of the string; the first pages the policy took were exec's
+echo == MAJFL grew by the faults of the string (FIFO 9, LRU 10, CLOCK 9); the policy also counts exec's pages and references
 show faults
 show policy
