@@ -104,6 +104,8 @@ void trace_help(FILE *f)
 	      "  the cache size is a number of frames; a write (lackey S or M, W) makes the page\n"
 	      "  dirty, a dirty page evicted is one write-back, pages resident at the end are\n"
 	      "  not written.\n"
+	      "  The same policies (all but opt) can decide a simulated machine's own reclaim:\n"
+	      "  --set policy=NAME [--set policy_frames=N] without --policy (docs/policies.md).\n"
 	      "\n"
 	      "Examples:\n"
 	      "  valgrind --tool=lackey --trace-mem=yes --log-file=ls.lackey ls\n"

@@ -106,18 +106,20 @@ struct vm_sysctl {
 	uint64_t dirty_bytes;		/* vm.dirty_bytes: 0, else >= 2 pages */
 	uint64_t dirty_background_bytes; /* vm.dirty_background_bytes: 0 */
 	int highmem_is_dirtyable;	/* vm.highmem_is_dirtyable (CONFIG_HIGHMEM only): 0 */
-	/*
-	 * Not sysctls: the state Linux keeps beside them in mm/page-writeback.c, which alone
-	 * writes it. Invariants (dirty_throttle_validate): ratelimit_pages is 0 (not computed
-	 * yet) or >= 16; bdp_ratelimits[cpu] >= 0 and 0 for cpu >= nr_cpus.
-	 */
-	struct {
-		long ratelimit_pages;	/* writeback_set_ratelimit: dirty_thresh / (cpus * 32) */
-		bool dirty_exceeded;	/* wb->dirty_exceeded of the one backing device */
-		int bdp_ratelimits[256]; /* per CPU (MAX_CPUS): pages dirtied since the last
+};
+
+/*
+ * Dirty throttling's state (ms->wb), which Linux keeps beside the dirty sysctls in
+ * mm/page-writeback.c, the one file that writes it. Invariants (dirty_throttle_validate):
+ * ratelimit_pages is 0 (not computed yet) or >= 16; bdp_ratelimits[cpu] >= 0 and 0 for
+ * cpu >= nr_cpus.
+ */
+struct writeback_state {
+	long ratelimit_pages;		/* writeback_set_ratelimit: dirty_thresh / (cpus * 32) */
+	bool dirty_exceeded;		/* wb->dirty_exceeded of the one backing device */
+	int bdp_ratelimits[256];	/* per CPU (MAX_CPUS): pages dirtied since the last
 					   balance_dirty_pages on that CPU */
-		uint64_t nr_pauses;	/* dirtier pauses (throttled balance_dirty_pages) */
-		uint64_t nr_background_runs; /* background writeback runs of the flusher */
-	} wb;
+	uint64_t nr_pauses;		/* dirtier pauses (throttled balance_dirty_pages) */
+	uint64_t nr_background_runs;	/* background writeback runs of the flusher */
 };
 #endif

@@ -195,6 +195,7 @@ struct mm_sys {
 
 	/* address spaces (issue 4) */
 	struct vm_sysctl sysctl;		/* mm/mm.h */
+	struct writeback_state wb;		/* mm/mm.h: dirty throttling (page-writeback.c) */
 	struct fs_state *fs;			/* fs/fs.h: inode table, filp and inode caches */
 	struct kmem_cache *vm_area_cachep;	/* "vm_area_struct", 192 bytes */
 	struct kmem_cache *mm_cachep;		/* "mm_struct", 1600 bytes */

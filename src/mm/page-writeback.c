@@ -469,7 +469,7 @@ void writeback_set_ratelimit(struct mm_sys *ms)
 	   pos_ratio control read it, and the model has neither */
 	global_dirty_limits(ms, &bg, &thresh);
 	rl = thresh / ((uint64_t)ms->nr_cpus * 32);
-	ms->sysctl.wb.ratelimit_pages = rl < 16 ? 16 : (long)rl;
+	ms->wb.ratelimit_pages = rl < 16 ? 16 : (long)rl;
 }
 
 /* ---- the sysctl handlers -------------------------------------------------------------- */
@@ -630,7 +630,7 @@ static void wb_background_writeback(struct mm_sys *ms)
 	struct oldest_arg o = { 0, NULL };
 	uint64_t bg, thresh;
 
-	ms->sysctl.wb.nr_background_runs++;
+	ms->wb.nr_background_runs++;
 	global_dirty_limits(ms, &bg, &thresh);
 	while (ms->fs && global_dirty(ms) > bg) {
 		o.found = NULL;
@@ -686,10 +686,10 @@ static void balance_dirty_pages(struct mm_sys *ms, struct task_struct *t)
 			t->nr_dirtied_pause = dirty_poll_interval(dtc.dirty, dtc.thresh);
 			return;
 		}
-		ms->sysctl.wb.dirty_exceeded = dtc.dirty > dtc.thresh;
+		ms->wb.dirty_exceeded = dtc.dirty > dtc.thresh;
 		wb_background_writeback(ms);
 		t->dirty_pauses++;
-		ms->sysctl.wb.nr_pauses++;
+		ms->wb.nr_pauses++;
 		paused = true;
 	}
 }
@@ -705,23 +705,23 @@ void balance_dirty_pages_ratelimited(struct address_space *mapping, struct task_
 	if (!mapping || shmem_mapping(mapping) || !t)
 		return;
 	ms = mapping_ms(mapping);
-	if (!ms->sysctl.wb.ratelimit_pages)
+	if (!ms->wb.ratelimit_pages)
 		writeback_set_ratelimit(ms);	/* Linux: at boot (page_writeback_init) */
 	if (t->mm && t->mm->pgd.cpu >= 0 && (unsigned int)t->mm->pgd.cpu < ms->nr_cpus)
 		cpu = (unsigned int)t->mm->pgd.cpu;
-	p = &ms->sysctl.wb.bdp_ratelimits[cpu];
+	p = &ms->wb.bdp_ratelimits[cpu];
 	/* folio_account_dirtied's current->nr_dirtied and this CPU's bdp_ratelimits */
 	t->nr_dirtied += (unsigned int)nr_dirtied;
 	*p += (int)nr_dirtied;
 	if (!t->nr_dirtied_pause)
 		t->nr_dirtied_pause = dirty_poll_thresh(ms);
 	ratelimit = t->nr_dirtied_pause;
-	if (ms->sysctl.wb.dirty_exceeded && ratelimit > (32u >> (ms->page_shift - 10)))
+	if (ms->wb.dirty_exceeded && ratelimit > (32u >> (ms->page_shift - 10)))
 		ratelimit = 32u >> (ms->page_shift - 10);
 	/* a CPU that dirtied ratelimit_pages since its last check checks now, whoever dirtied */
 	if (t->nr_dirtied >= ratelimit)
 		*p = 0;
-	else if (*p >= ms->sysctl.wb.ratelimit_pages) {
+	else if (*p >= ms->wb.ratelimit_pages) {
 		*p = 0;
 		ratelimit = 0;
 	}
@@ -733,22 +733,22 @@ int dirty_throttle_validate(struct mm_sys *ms, struct mmsim_error *err)
 {
 	const struct vm_sysctl *sc = &ms->sysctl;
 
-	_Static_assert(sizeof(sc->wb.bdp_ratelimits) / sizeof(sc->wb.bdp_ratelimits[0]) ==
+	_Static_assert(sizeof(ms->wb.bdp_ratelimits) / sizeof(ms->wb.bdp_ratelimits[0]) ==
 		       MAX_CPUS, "one bdp_ratelimits per possible CPU");
-	if (sc->wb.ratelimit_pages != 0 && sc->wb.ratelimit_pages < 16)
-		return err_set(err, -EINVAL, NULL, 0, 0, "ratelimit_pages %ld below 16",
-			       sc->wb.ratelimit_pages);
+	if (ms->wb.ratelimit_pages != 0 && ms->wb.ratelimit_pages < 16)
+		return err_set(err, -EUCLEAN, NULL, 0, 0, "ratelimit_pages %ld below 16",
+			       ms->wb.ratelimit_pages);
 	if (sc->dirty_ratio < 0 || sc->dirty_ratio > 100 || sc->dirty_background_ratio < 0 ||
 	    sc->dirty_background_ratio > 100)
-		return err_set(err, -EINVAL, NULL, 0, 0, "dirty ratios %d/%d outside 0-100",
+		return err_set(err, -EUCLEAN, NULL, 0, 0, "dirty ratios %d/%d outside 0-100",
 			       sc->dirty_ratio, sc->dirty_background_ratio);
 	if (sc->dirty_bytes && sc->dirty_bytes < 2 * ms->page_size)
-		return err_set(err, -EINVAL, NULL, 0, 0, "dirty_bytes %llu below 2 pages",
+		return err_set(err, -EUCLEAN, NULL, 0, 0, "dirty_bytes %llu below 2 pages",
 			       (unsigned long long)sc->dirty_bytes);
 	for (unsigned int cpu = 0; cpu < MAX_CPUS; cpu++)
-		if (sc->wb.bdp_ratelimits[cpu] < 0 ||
-		    (cpu >= ms->nr_cpus && sc->wb.bdp_ratelimits[cpu]))
-			return err_set(err, -EINVAL, NULL, 0, 0, "bdp_ratelimits[%u] = %d", cpu,
-				       sc->wb.bdp_ratelimits[cpu]);
+		if (ms->wb.bdp_ratelimits[cpu] < 0 ||
+		    (cpu >= ms->nr_cpus && ms->wb.bdp_ratelimits[cpu]))
+			return err_set(err, -EUCLEAN, NULL, 0, 0, "bdp_ratelimits[%u] = %d", cpu,
+				       ms->wb.bdp_ratelimits[cpu]);
 	return 0;
 }

@@ -146,13 +146,16 @@ static uint64_t folio_key(struct rpolicy *rp, const struct page *folio)
 
 /* ---- evictions ------------------------------------------------------------------------ */
 
+/* Victims tried and freed, anonymous [0] and file [1]: reclaim's pgscan_* / pgsteal_*. */
+struct victim_counts {
+	uint64_t scanned[2], stolen[2];
+};
+
 /*
  * Free the victims the policy chose (p->victims): each through reclaim_one_folio, or put
- * back when it cannot go. Returns the pages freed; *tried counts the victims, anon/file
- * split in nr[0] (anon) and nr[1] (file) for the vmstat events.
+ * back when it cannot go. Returns the pages freed; vc (may be NULL) counts them.
  */
-static uint64_t free_victims(struct mm_sys *ms, struct rpolicy *rp, uint64_t scanned[2],
-			     uint64_t stolen[2])
+static uint64_t free_victims(struct mm_sys *ms, struct rpolicy *rp, struct victim_counts *vc)
 {
 	struct policy_victim v[POLICY_MAX_VICTIMS];
 	unsigned int n = rp->p->nr_victims;
@@ -162,39 +165,30 @@ static uint64_t free_victims(struct mm_sys *ms, struct rpolicy *rp, uint64_t sca
 	rp->p->nr_victims = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		struct page *folio = pfn_to_page(ms, v[i].frame);
-		bool file;
+		bool file, ok;
 
 		if (!folio || v[i].frame >= rp->nr_pfns || rp->key_of[v[i].frame] != v[i].page) {
 			rp->p->error = -EUCLEAN;	/* the policy named a frame it does not hold */
 			continue;
 		}
 		file = folio_is_file_lru(folio);
-		scanned[file]++;
-		if (reclaim_one_folio(ms, folio)) {
-			stolen[file]++;
-			freed++;
-		} else if (policy_machine_putback(rp->p, &v[i])) {
-			rp->p->error = -ENOMEM;
+		ok = reclaim_one_folio(ms, folio);
+		if (vc) {
+			vc->scanned[file]++;
+			vc->stolen[file] += ok;
 		}
+		if (ok)
+			freed++;
+		else if (policy_machine_putback(rp->p, &v[i]))
+			rp->p->error = -ENOMEM;
 	}
 	return freed;
-}
-
-static void count_scan(struct mm_sys *ms, bool kswapd, const uint64_t scanned[2],
-		       const uint64_t stolen[2])
-{
-	count_vm_events(ms, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, scanned[0] + scanned[1]);
-	count_vm_events(ms, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, stolen[0] + stolen[1]);
-	count_vm_events(ms, PGSCAN_ANON, scanned[0]);
-	count_vm_events(ms, PGSCAN_FILE, scanned[1]);
-	count_vm_events(ms, PGSTEAL_ANON, stolen[0]);
-	count_vm_events(ms, PGSTEAL_FILE, stolen[1]);
 }
 
 void rpolicy_folio_added(struct mm_sys *ms, struct page *folio, bool fresh)
 {
 	struct rpolicy *rp = ms->rpolicy;
-	uint64_t pfn = page_to_pfn(ms, folio), key, scanned[2] = { 0, 0 }, stolen[2] = { 0, 0 };
+	uint64_t pfn = page_to_pfn(ms, folio), key;
 	struct policy *p = rp->p;
 
 	if (pfn >= rp->nr_pfns || rp->key_of[pfn] || !folio_evictable(folio))
@@ -204,20 +198,20 @@ void rpolicy_folio_added(struct mm_sys *ms, struct page *folio, bool fresh)
 		return;		/* a swap-cache folio without a slot: admitted when mapped */
 	/*
 	 * A memory-cgroup limit's reclaim (try_charge -> try_to_free_mem_cgroup_pages) is not
-	 * counted in the global pgscan/pgsteal: neither is the limit's here. Reclaim that
-	 * admits pages itself (never in the model) would take them over the limit.
+	 * counted in the global pgscan and pgsteal events (cgroup_reclaim in shrink_inactive_list;
+	 * checked on this host: `cat` of a 128 MiB file in a v1 cgroup limited to 32 MiB left
+	 * all four at 0): neither is the limit's here. Reclaim that admits pages itself (never
+	 * in the model) would take them over the limit.
 	 */
 	if (!rp->busy) {
 		rp->busy++;
 		for (uint64_t tries = 0; tries <= p->nr_resident; tries++) {
 			if (policy_machine_make_room(p, key) || !p->nr_victims)
 				break;
-			if (free_victims(ms, rp, scanned, stolen))
+			if (free_victims(ms, rp, NULL))
 				break;
 		}
 		rp->busy--;
-		(void)scanned;
-		(void)stolen;
 	}
 	if (policy_machine_insert(p, key, pfn, fresh) == 0)
 		rp->key_of[pfn] = key;
@@ -234,7 +228,7 @@ void rpolicy_folio_removed(struct mm_sys *ms, struct page *folio)
 	/* a victim being freed is a ghost (or forgotten) already: nothing to do */
 	struct pentry *e = policy_lookup_resident(rp->p, key);
 	if (e && e->frame == pfn)
-		policy_remove_page(rp->p, key);
+		policy_remove_entry(rp->p, e);
 }
 
 void rpolicy_access(struct mm_sys *ms, uint64_t pfn, bool write)
@@ -263,23 +257,30 @@ void rpolicy_swap_slot_free(struct mm_sys *ms, unsigned int type, uint64_t offse
 		rp->slot_key[type][offset] = 0;
 }
 
-uint64_t rpolicy_shrink_node(struct mm_sys *ms, unsigned int nid, uint64_t nr_to_reclaim)
+uint64_t rpolicy_shrink(struct mm_sys *ms, uint64_t nr_to_reclaim, uint64_t *nr_scanned)
 {
 	struct rpolicy *rp = ms->rpolicy;
-	uint64_t freed = 0, tries = rp->p->nr_resident, scanned[2] = { 0, 0 },
-		 stolen[2] = { 0, 0 };
+	struct victim_counts vc = { { 0, 0 }, { 0, 0 } };
+	uint64_t freed = 0, tries = rp->p->nr_resident;
+	bool kswapd = current_is_kswapd(ms);
 
-	(void)nid;	/* one policy for the machine: its victims may be on any node */
+	*nr_scanned = 0;
 	if (rp->busy)
 		return 0;
 	rp->busy++;
 	while (freed < nr_to_reclaim && tries--) {
 		if (policy_machine_choose(rp->p))
 			break;
-		freed += free_victims(ms, rp, scanned, stolen);
+		freed += free_victims(ms, rp, &vc);
 	}
 	rp->busy--;
-	count_scan(ms, current_is_kswapd(ms), scanned, stolen);
+	*nr_scanned = vc.scanned[0] + vc.scanned[1];
+	count_vm_events(ms, kswapd ? PGSCAN_KSWAPD : PGSCAN_DIRECT, *nr_scanned);
+	count_vm_events(ms, kswapd ? PGSTEAL_KSWAPD : PGSTEAL_DIRECT, freed);
+	count_vm_events(ms, PGSCAN_ANON, vc.scanned[0]);
+	count_vm_events(ms, PGSCAN_FILE, vc.scanned[1]);
+	count_vm_events(ms, PGSTEAL_ANON, vc.stolen[0]);
+	count_vm_events(ms, PGSTEAL_FILE, vc.stolen[1]);
 	return freed;
 }
 

@@ -76,8 +76,12 @@ void rpolicy_access(struct mm_sys *ms, uint64_t pfn, bool write);
 void rpolicy_swap_out(struct mm_sys *ms, struct page *folio, swp_entry_t entry);
 /* The swap slot is free again (swap_range_free). */
 void rpolicy_swap_slot_free(struct mm_sys *ms, unsigned int type, uint64_t offset);
-/* Reclaim on node nid for kswapd or direct reclaim: the policy's victims. Pages freed. */
-uint64_t rpolicy_shrink_node(struct mm_sys *ms, unsigned int nid, uint64_t nr_to_reclaim);
+/*
+ * kswapd's or direct reclaim's pass (shrink_node): the policy's victims until nr_to_reclaim
+ * pages are freed or every resident page was tried. One policy for the machine: its victims
+ * may be on any node. Pages freed; *nr_scanned the victims tried.
+ */
+uint64_t rpolicy_shrink(struct mm_sys *ms, uint64_t nr_to_reclaim, uint64_t *nr_scanned);
 
 /* Check the invariants above; 0 or -EUCLEAN with err. */
 int rpolicy_validate(struct mm_sys *ms, struct mmsim_error *err);

@@ -906,11 +906,11 @@ static void shrink_node(struct mm_sys *ms, unsigned int nid, struct scan_control
 	if (ms->rpolicy) {
 		/* research mode: the policy's victims instead of the LRU scan */
 		uint64_t want = sc->nr_to_reclaim > sc->nr_reclaimed ?
-				sc->nr_to_reclaim - sc->nr_reclaimed : 0;
-		uint64_t got = rpolicy_shrink_node(ms, nid, want ? want : SWAP_CLUSTER_MAX);
+				sc->nr_to_reclaim - sc->nr_reclaimed : 0, scanned;
+		uint64_t got = rpolicy_shrink(ms, want ? want : SWAP_CLUSTER_MAX, &scanned);
 
 		sc->nr_reclaimed += got;
-		sc->nr_scanned += got;
+		sc->nr_scanned += scanned;
 		if (got)
 			pgdat->kswapd_failures = 0;
 		return;

@@ -82,6 +82,6 @@ int highmem_is_dirtyable_handler(struct mm_sys *ms, uint64_t v);
 void balance_dirty_pages_ratelimited(struct address_space *mapping, struct task_struct *t,
 				     uint64_t nr_dirtied);
 
-/* The invariants of sysctl.wb (mm/mm.h); 0 or -EINVAL with err set. */
+/* The invariants of ms->wb (struct writeback_state, mm/mm.h); 0 or -EUCLEAN with err set. */
 int dirty_throttle_validate(struct mm_sys *ms, struct mmsim_error *err);
 #endif

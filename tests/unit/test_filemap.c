@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "boot.h"
+#include "tmpfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,26 +83,13 @@ static int remove_files(void **state)
 	return 0;
 }
 
-/* A host file of size bytes of pattern(), in $TMPDIR or /tmp; the path is malloc'd. */
+/* A host file of size bytes of pattern(), removed when the tests end; the path is malloc'd. */
 static char *make_file(uint64_t size)
 {
-	const char *tmp = getenv("TMPDIR");
-	char *path = malloc(4096);
-	static uint8_t buf[65536];
+	char *path = make_tmp_file("filemap", size, pattern);
 
-	assert_non_null(path);
-	snprintf(path, 4096, "%s/mmsim-test-filemap-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
 	assert_true(nmade < sizeof(made) / sizeof(made[0]));
 	made[nmade++] = strdup(path);
-	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-		uint64_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
-		for (uint64_t i = 0; i < n; i++)
-			buf[i] = pattern(off + i);
-		assert_int_equal(write(fd, buf, n), (ssize_t)n);
-	}
-	close(fd);
 	return path;
 }
 

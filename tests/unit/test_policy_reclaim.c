@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "boot.h"
+#include "tmpfile.h"
 #include "task_helpers.h"
 #include "fs/fs.h"
 #include "mm/page_alloc.h"
@@ -31,24 +32,18 @@
 #define NPAGES	12
 #define BASE	0x40000000ull
 
-static char file_path[256];
+static char *file_path;
+
+/* Page p of the test file holds p + 1 in every byte. */
+static uint8_t page_byte(uint64_t i)
+{
+	return (uint8_t)(i / 4096 + 1);
+}
 
 static int make_file(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-	static uint8_t buf[NPAGES * 4096];
-
 	(void)state;
-	snprintf(file_path, sizeof(file_path), "%s/mmsim-test-rpolicy-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
-	int fd = mkstemp(file_path);
-	if (fd < 0)
-		return -1;
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (uint8_t)(i / 4096 + 1);
-	if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
-		return -1;
-	close(fd);
+	file_path = make_tmp_file("rpolicy", NPAGES * 4096, page_byte);
 	return 0;
 }
 
@@ -56,6 +51,7 @@ static int remove_file(void **state)
 {
 	(void)state;
 	unlink(file_path);
+	free(file_path);
 	return 0;
 }
 
@@ -297,6 +293,42 @@ static void test_machine_mode_interleavings(void **state)
 	}
 }
 
+/*
+ * Without policy_frames the watermarks decide when reclaim runs, and kswapd and direct
+ * reclaim take the policy's victims (rpolicy_shrink): more anonymous memory than RAM is
+ * written and read back through swap, every byte intact, counted in pgscan/pgsteal and in
+ * the policy's evictions alike.
+ */
+static void test_watermark_reclaim_takes_policy_victims(void **state)
+{
+	static const char *const pols[] = { "clock", "arc", "lirs", "s3fifo" };
+	const uint64_t npages = 60 << 8;	/* 60 MiB on a 48 MiB machine */
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(pols) / sizeof(pols[0]); k++) {
+		const char *kv[] = { "ram", "48M", "swap", "64M", "policy", pols[k], NULL };
+		mmsim_machine *m = boot(kv);
+		struct mm_sys *ms = msys(m);
+		struct task_struct *t = new_task((struct mmsim_machine *)m, 1);
+
+		assert_int_equal(vm_mmap(t, NULL, BASE, npages * 4096, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, 0), (int64_t)BASE);
+		for (uint64_t i = 0; i < npages; i++)
+			put_byte((struct mmsim_machine *)m, t, BASE + i * 4096, (uint8_t)(i * 7 + 1));
+		for (uint64_t i = 0; i < npages; i++)
+			assert_int_equal(get_byte((struct mmsim_machine *)m, t, BASE + i * 4096),
+					 (uint8_t)(i * 7 + 1));
+		check_machine((struct mmsim_machine *)m);
+		uint64_t stolen = ms->vm_events[PGSTEAL_KSWAPD] + ms->vm_events[PGSTEAL_DIRECT];
+		assert_true(stolen > 0);
+		assert_int_equal(stolen, ms->vm_events[PGSTEAL_ANON]);
+		/* every page the machine freed was one the policy evicted (and none put back) */
+		assert_int_equal(ms->rpolicy->p->st.evictions, stolen);
+		assert_true(ms->vm_events[PSWPOUT] > 0);
+		mmsim_machine_free(m);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_every_policy_as_trace_mode),
 		cmocka_unit_test(test_opt_refused),
 		cmocka_unit_test(test_machine_mode_interleavings),
+		cmocka_unit_test(test_watermark_reclaim_takes_policy_victims),
 		cmocka_unit_test(test_anon_identity_through_swap),
 	};
 	return cmocka_run_group_tests(tests, make_file, remove_file);

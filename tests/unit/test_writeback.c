@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include "boot.h"
+#include "tmpfile.h"
 #include "dirty_proc.h"
 
 #include <errno.h>
@@ -45,6 +46,7 @@
 #include "mm/pagemap.h"
 #include "mm/writeback.h"
 #include "util/error.h"
+#include "task_helpers.h"
 
 #define PS 4096ull
 #define MIB (1ull << 20)
@@ -81,34 +83,15 @@ static char *make_file(const char *name, uint64_t size)
 {
 	size_t cap = strlen(tmpdir) + strlen(name) + 2;
 	char *path = malloc(cap);
-	static uint8_t buf[65536];
 	int fd;
 
 	assert_non_null(path);
 	assert_true(snprintf(path, cap, "%s/%s", tmpdir, name) < (int)cap);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	assert_true(fd >= 0);
-	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-		uint64_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
-
-		for (uint64_t i = 0; i < n; i++)
-			buf[i] = pattern(off + i);
-		assert_int_equal(write(fd, buf, n), (ssize_t)n);
-	}
+	fill_pattern(fd, size, pattern);
 	close(fd);
 	return path;
-}
-
-static void check_all(mmsim_machine *m)
-{
-	struct mmsim_error err = { 0 };
-	char msg[512];
-
-	if (machine_check((struct mmsim_machine *)m, &err) ||
-	    dirty_throttle_validate(msys(m), &err)) {
-		mmsim_error_format(&err, msg, sizeof(msg));
-		fail_msg("check: %s", msg);
-	}
 }
 
 static char *render(mmsim_machine *m, const char *name)
@@ -200,7 +183,7 @@ static void test_thresholds_and_sysctls(void **state)
 	assert_int_equal(thresh, 2049);
 	expect_vmstat_thresholds(m, thresh, bg);
 	/* ratelimit_pages from the new threshold: 2049 / (2 CPUs * 32) = 32 */
-	assert_int_equal(sc->wb.ratelimit_pages, 32);
+	assert_int_equal(ms->wb.ratelimit_pages, 32);
 	/* writing the ratio it already has (0) changes nothing; another one drops the bytes */
 	assert_int_equal(dirty_ratio_handler(ms, 0), 0);
 	assert_int_equal(sc->dirty_bytes, 8 * MIB + 1);
@@ -224,7 +207,7 @@ static void test_thresholds_and_sysctls(void **state)
 	expect_vmstat_thresholds(m, thresh, bg);
 	/* no HighMem on x86-64: vm.highmem_is_dirtyable does not exist */
 	assert_int_equal(highmem_is_dirtyable_handler(ms, 1), -EINVAL);
-	check_all(m);
+	check_machine((struct mmsim_machine *)m);
 	mmsim_machine_free(m);
 }
 
@@ -258,16 +241,6 @@ static void test_scenario_sysctl(void **state)
 
 /* ---- throttling a writer ------------------------------------------------------------------ */
 
-static struct task_struct *new_task(mmsim_machine *m, int pid)
-{
-	struct task_struct *t;
-
-	assert_int_equal(task_create((struct mmsim_machine *)m, pid, true, &t), 0);
-	t->personality = ADDR_NO_RANDOMIZE;
-	arch_pick_mmap_layout(t->mm, t);
-	return t;
-}
-
 /* The byte at off of the file writeback wrote (the copy, or the file itself). */
 static uint8_t written_byte(struct file *f, const char *path, bool real, uint64_t off)
 {
@@ -296,7 +269,7 @@ static void throttle_run(bool real, uint64_t dirty_bytes)
 	char *path = make_file(real ? "real" : "copy", FILE_PAGES * PS);
 	int err = 0;
 	struct file *f = filp_open(ms->fs, path, O_RDWR, &err);
-	struct task_struct *t = new_task(m, 100);
+	struct task_struct *t = new_task(mach, 100);
 	uint64_t thresh, bg, peak = 0, written_mid = 0;
 
 	assert_non_null(f);
@@ -329,15 +302,15 @@ static void throttle_run(bool real, uint64_t dirty_bytes)
 	/* the flusher ran during the run, and went on running */
 	assert_true(written_mid > 0);
 	assert_true((uint64_t)global_node_page_state(ms, NR_WRITTEN) > written_mid);
-	assert_true(ms->sysctl.wb.nr_pauses > 0);
-	assert_int_equal(t->dirty_pauses, ms->sysctl.wb.nr_pauses);
-	assert_true(ms->sysctl.wb.nr_background_runs >= ms->sysctl.wb.nr_pauses);
+	assert_true(ms->wb.nr_pauses > 0);
+	assert_int_equal(t->dirty_pauses, ms->wb.nr_pauses);
+	assert_true(ms->wb.nr_background_runs >= ms->wb.nr_pauses);
 	/* the dirtier never got far above the freerun ceiling (thresh + bg) / 2 */
 	assert_true(peak <= (thresh + bg) / 2 + 32);
 	assert_int_equal(global_node_page_state(ms, NR_DIRTIED),
 			 global_node_page_state(ms, NR_WRITTEN) +
 			 global_node_page_state(ms, NR_FILE_DIRTY));
-	check_all(m);
+	check_machine((struct mmsim_machine *)m);
 	/* what is still dirty goes too; then every page holds its store */
 	assert_int_equal(filemap_write_and_wait_range(f->f_mapping, 0, UINT64_MAX), 0);
 	assert_int_equal(global_node_page_state(ms, NR_FILE_DIRTY), 0);
@@ -347,11 +320,11 @@ static void throttle_run(bool real, uint64_t dirty_bytes)
 		assert_int_equal(written_byte(f, path, real, off), stamp(p));
 		assert_int_equal(written_byte(f, path, real, off ^ 1), pattern(off ^ 1));
 	}
-	check_all(m);
+	check_machine((struct mmsim_machine *)m);
 	print_message("%s, dirty_bytes %llu: thresh %llu bg %llu, peak nr_dirty %llu, pauses %llu, "
 		      "nr_written %lld\n", real ? "real" : "copy", (unsigned long long)dirty_bytes,
 		      (unsigned long long)thresh, (unsigned long long)bg,
-		      (unsigned long long)peak, (unsigned long long)ms->sysctl.wb.nr_pauses,
+		      (unsigned long long)peak, (unsigned long long)ms->wb.nr_pauses,
 		      (long long)global_node_page_state(ms, NR_WRITTEN));
 	assert_int_equal(sys_munmap(t, BASE, FILE_PAGES * PS), 0);
 	fput(ms->fs, f);

@@ -433,8 +433,12 @@ void policy_remove_page(struct policy *p, uint64_t page)
 {
 	struct pentry *e = policy_lookup_resident(p, page);
 
-	if (!e)
-		return;
+	if (e)
+		policy_remove_entry(p, e);
+}
+
+void policy_remove_entry(struct policy *p, struct pentry *e)
+{
 	if (p->ops->remove)
 		p->ops->remove(p, e);
 	e->flags &= (uint16_t)~(PE_RESIDENT | PE_DIRTY | PE_GHOST | PE_FRESH);

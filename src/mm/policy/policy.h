@@ -238,6 +238,8 @@ void policy_access_refs(struct policy *p, const struct policy_ref *r, size_t n);
 
 /* Drop a resident page (freed outside the policy); a page not resident is left alone. */
 void policy_remove_page(struct policy *p, uint64_t page);
+/* The same for resident entry e, found already. */
+void policy_remove_entry(struct policy *p, struct pentry *e);
 
 /* The resident entry of page, or NULL. */
 struct pentry *policy_lookup_resident(struct policy *p, uint64_t page);
