@@ -241,11 +241,6 @@ static int cpu_of(const struct mm_struct *mm)
 	return mm->pgd.cpu;
 }
 
-static bool is_arm64(const struct mm_struct *mm)
-{
-	return mm->pgd.fmt->arch == ARCH_ARM64;
-}
-
 /* prot_mkwrite / prot_wrprotect (memory.c) serve PMDs too: pmd_mkwrite, pmd_wrprotect. */
 
 /* The entry deciding addr: a huge PMD leaf fills *d, *entry_pa; false when it is none. */
@@ -259,29 +254,10 @@ static bool huge_pmd_at(struct mm_struct *mm, uint64_t addr, struct pte_desc *d,
 	return d->kind == PTE_KIND_LEAF && level == pl;
 }
 
-/* Rewrite the present leaf at entry_pa of level to map pa with prot (set_pmd_at, set_pte_at). */
-static int set_leaf(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot,
-		    uint64_t soft)
-{
-	const struct pt_format *f = mm->pgd.fmt;
-	struct pte_desc d = { .kind = PTE_KIND_LEAF, .prot = prot, .pa = pa, .soft = soft };
-	uint64_t raw;
-	int err;
-
-	if (is_arm64(mm))
-		d.shareability = 3;
-	err = f->ops->encode(f, (unsigned int)level, &d, &raw);
-	if (err)
-		return err;
-	/* non-zero over non-zero: the table's count of entries stays */
-	pgtable_write_entry(&mm->pgd, entry_pa, raw);
-	return 0;
-}
-
 static int set_pmd(struct mm_struct *mm, uint64_t entry_pa, uint64_t pa, uint32_t prot,
 		   uint64_t soft)
 {
-	return set_leaf(mm, entry_pa, huge_pmd_level(mm), pa, prot, soft);
+	return set_pte_soft(mm, entry_pa, huge_pmd_level(mm), pa, prot, soft);
 }
 
 static void flush_pmd_tlb_range(struct mm_struct *mm, uint64_t haddr)
@@ -608,7 +584,7 @@ static int split_huge_zero_pmd(struct vm_area_struct *vma, uint64_t haddr,
 		if (pgtable_lookup(&mm->pgd, va, &pte, &level, &entry_pa) ||
 		    pte.kind != PTE_KIND_LEAF)
 			continue;	/* not reached: split_leaf made 512 PTEs */
-		set_leaf(mm, entry_pa, level, zero_pfn(ms) << ms->page_shift, prot, pte.soft);
+		set_pte_soft(mm, entry_pa, level, zero_pfn(ms) << ms->page_shift, prot, pte.soft);
 	}
 	put_huge_zero_folio(ms);
 	return 0;

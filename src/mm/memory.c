@@ -171,8 +171,14 @@ uint32_t prot_wrprotect(const struct mm_struct *mm, uint32_t prot)
 /* Rewrite the present leaf at entry_pa (level) to map pa with prot (set_pte_at). */
 int set_pte(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot)
 {
+	return set_pte_soft(mm, entry_pa, level, pa, prot, 0);
+}
+
+int set_pte_soft(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot,
+		 uint64_t soft)
+{
 	const struct pt_format *f = mm->pgd.fmt;
-	struct pte_desc d = { .kind = PTE_KIND_LEAF, .prot = prot, .pa = pa };
+	struct pte_desc d = { .kind = PTE_KIND_LEAF, .prot = prot, .pa = pa, .soft = soft };
 	uint64_t raw;
 	int err;
 

@@ -111,6 +111,9 @@ uint32_t prot_mkwrite(const struct mm_struct *mm, uint32_t prot);
 uint32_t prot_wrprotect(const struct mm_struct *mm, uint32_t prot);
 /* Rewrite the present leaf at entry_pa (of level) to map pa with prot (set_pte_at). */
 int set_pte(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot);
+/* The same with the entry's software bits (set_pmd_at keeping the huge PMD's). */
+int set_pte_soft(struct mm_struct *mm, uint64_t entry_pa, int level, uint64_t pa, uint32_t prot,
+		 uint64_t soft);
 /* Is pfn the 4 KiB zero page? */
 bool is_zero_pfn(const struct mm_sys *ms, uint64_t pfn);
 
