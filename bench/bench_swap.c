@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include "block/blkdev.h"
 #include "mmsim/mmsim.h"
 #include "kernel/access.h"
 #include "kernel/fork.h"
@@ -110,9 +111,10 @@ static void teardown(struct mmsim_machine *m, struct task_struct *t)
 	unlink(swapfile);
 }
 
-/* Drop the clean swap-cache copies nothing maps (what reclaim does to them). */
+/* Drop the clean swap-cache copies nothing maps (what reclaim does to them, once written). */
 static void drop_cache(struct mmsim_machine *m)
 {
+	blk_throttle(&m->mm);	/* the writes still in flight complete first */
 	for (uint64_t off = 1; off <= 2 * npages; off++) {
 		struct page *f = swap_cache_get_folio(&m->mm, swp_entry(0, off));
 

@@ -43,6 +43,7 @@ void machine_desc_init(struct machine_desc *d)
 	d->fault_around_bytes = 65536;	/* mm/memory.c: rounddown_pow_of_two(65536) */
 	d->read_ahead_kb = 8192;	/* the reference host's disk (vda queue/read_ahead_kb); the
 					   block layer's own default is 128 (VM_READAHEAD_PAGES) */
+	d->nr_requests = 256;		/* the reference host's disk (vda queue/nr_requests) */
 	d->file_writes = 0;		/* copy: never write the user's files */
 	d->anon_vma_name = -1;	/* as the kernel profile */
 	for (unsigned int i = 0; i < MAX_NUMNODES; i++)

@@ -89,6 +89,8 @@ struct machine_desc {
 	bool thp_use_zero_page;			/* transparent_hugepage/use_zero_page (1) */
 	unsigned int fault_around_bytes;	/* debugfs fault_around_bytes (65536) */
 	unsigned int read_ahead_kb;		/* the block device's queue/read_ahead_kb */
+	unsigned int nr_requests;		/* the block device's queue/nr_requests (writes in
+						   flight at most; 0: synchronous), block/blkdev.h */
 	int file_writes;			/* enum file_writes_mode: 0 copy, 1 real */
 	bool check;				/* run every validator after every operation */
 	/* swap= (mm/swapfile.c swap_boot): an area swapped on at boot */

@@ -11,6 +11,7 @@
  * input was good, so a failed call changes nothing. Errors name the key, the file, line and
  * column where one exists, and say what was expected.
  */
+#include "block/blkdev.h"
 #include "input/config.h"
 #include "hw/machine_desc.h"
 #include "mm/policy/policy.h"
@@ -785,6 +786,18 @@ static int set_read_ahead_kb(struct machine_desc *d, const char *v, const struct
 	return 0;
 }
 
+/* nr_requests = N: the block device's write requests in flight at most (0: synchronous). */
+static int set_nr_requests(struct machine_desc *d, const char *v, const struct where *w,
+			   unsigned int n)
+{
+	uint64_t x;
+	int rc = value_uint(v, w, 0, BLKDEV_MAX_RQ, &x);
+
+	(void)n;
+	d->nr_requests = rc ? d->nr_requests : (unsigned int)x;
+	return rc;
+}
+
 static int set_file_writes(struct machine_desc *d, const char *v, const struct where *w,
 			   unsigned int n)
 {
@@ -1136,6 +1149,7 @@ static const struct key_def keys[] = {
 	{ "thp_use_zero_page", SEC_KERNEL, set_thp_use_zero_page },
 	{ "fault_around_bytes", SEC_KERNEL, set_fault_around_bytes },
 	{ "read_ahead_kb", SEC_KERNEL, set_read_ahead_kb },
+	{ "nr_requests", SEC_KERNEL, set_nr_requests },
 	{ "file_writes", SEC_OPTION, set_file_writes },
 	{ "anon_vma_name", SEC_KERNEL, set_anon_vma_name },
 	{ "range", SEC_MEMORY, set_range },
@@ -1273,7 +1287,7 @@ static int apply_option(struct machine_desc *d, const char *key, const char *val
 		       "node.N.distance, movablecore, kernelcore, min_free_kbytes, "
 		       "watermark_scale_factor, lowmem_reserve_ratio, "
 		       "percpu_pagelist_high_fraction, thp, thp_defrag, thp_use_zero_page, fault_around_bytes, "
-		       "read_ahead_kb, file_writes, swap, policy, policy_frames or check", key,
+		       "read_ahead_kb, nr_requests, file_writes, swap, policy, policy_frames or check", key,
 		       hint);
 }
 

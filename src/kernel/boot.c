@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "block/blkdev.h"
 #include "fs/fs.h"
 #include "kernel/fork.h"
 #include "kernel/machine.h"
@@ -399,6 +400,10 @@ int mmsim_boot(const mmsim_config *cfg, mmsim_machine **out, struct mmsim_error 
 	ret = machine_setup_mmus(m, err);
 	if (ret)
 		goto out_fork_teardown;
+	/* nr_requests=: the block device's writes in flight (block/blkdev.h) */
+	ret = blk_queue_init(ms, m->desc.nr_requests, err);
+	if (ret)
+		goto out_free_mmus;
 	/* swap=: swapon at boot, the file made with mkswap when absent (mm/swapfile.c) */
 	if (m->desc.swap_set) {
 		ret = swap_boot(ms, m->desc.swap_path[0] ? m->desc.swap_path : NULL,
@@ -424,6 +429,7 @@ out_free_policy:
 	rpolicy_exit(ms);
 out_free_mmus:
 	swap_exit(ms);
+	blk_queue_exit(ms);
 	machine_free_mmus(m);
 out_fork_teardown:
 	fork_teardown(m);
@@ -442,6 +448,7 @@ void mmsim_machine_free(mmsim_machine *m)
 	if (!m)
 		return;
 	translate_space_free(m);
+	blk_queue_exit(&m->mm);		/* every write in flight completes first */
 	fork_teardown(m);		/* every task, then the file layer */
 	oom_exit(&m->mm);		/* the kernel log, the shadow entries (mm/oom.h) */
 	swap_exit(&m->mm);		/* no PTE holds a slot any more: the areas go */
@@ -480,6 +487,8 @@ int machine_check(struct mmsim_machine *m, struct mmsim_error *err)
 		ret = rpolicy_validate(&m->mm, err);	/* the research policy and its frames */
 	if (!ret)
 		ret = dirty_throttle_validate(&m->mm, err);	/* mm/writeback.h */
+	if (!ret)
+		ret = blk_queue_validate(&m->mm, err);	/* block/blkdev.h: writes in flight */
 	/* every address space once (threads share one) */
 	struct list_head *pos, *pos2;
 	list_for_each(pos, &m->tasks) {

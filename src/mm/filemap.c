@@ -50,6 +50,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "block/blkdev.h"
 #include "fs/fs.h"
 #include "mm/folio.h"
 #include "mm/memory.h"
@@ -993,6 +994,7 @@ int truncate_inode_pages_final(struct address_space *mapping)
 	index = 0;
 	while ((folio = xa_find(&mapping->i_pages, &index, UINT64_MAX, NULL, NULL)) != NULL) {
 		index = folio->index + folio_nr_pages(folio);
+		folio_wait_writeback(mapping_ms(mapping), folio);	/* truncate_inode_pages_range */
 		filemap_remove_folio(folio, 0);
 		if (!index)
 			break;

@@ -293,6 +293,48 @@ int set_pte_range(struct vm_fault *vmf, struct page *folio, struct page *page, u
 	return 0;
 }
 
+/* Every PTE_* bit arch/pgtable.h defines: pgtable_map refuses a prot with any other. */
+#define PTE_KNOWN_BITS (PTE_WRITE | PTE_USER | PTE_NX | PTE_GLOBAL | PTE_ACCESSED | PTE_DIRTY | \
+			PTE_DBM | PTE_CONT)
+
+/*
+ * Map one base page at vmf->address to pa with prot, with the effect of pgtable_map on that
+ * page (the same entry, the same count of entries in its table, the same errors), written
+ * straight into the empty PTE slot when the PTE table is there: set_pte_at on the pte that
+ * pte_offset_map_lock found (Linux do_anonymous_page), instead of pgtable_map's checking
+ * walk and filling walk from the root. Without a PTE table (the first fault under a PMD),
+ * or when the slot is not empty, pgtable_map does it (or fails as it always did).
+ *
+ * recheck: something that may have changed the tables ran since handle_pte_fault's lookup
+ * filled vmf->level and vmf->entry_pa, so the slot is looked up again, as Linux re-takes the
+ * PTE lock and checks vmf_pte_changed after allocating. The slot's entry is read again
+ * either way.
+ */
+static int map_one_pte(struct vm_fault *vmf, uint64_t pa, uint32_t prot, bool recheck)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct mm_sys *ms = mm->ms;
+	const struct pt_format *f = mm->pgd.fmt;
+	struct pte_desc d;
+	uint64_t epa = vmf->entry_pa, raw;
+	int level = vmf->level;
+
+	if (recheck && pgtable_lookup(&mm->pgd, vmf->address, &d, &level, &epa))
+		goto slow;
+	if (level != (int)f->nr_levels - 1 || f->level[level].shift != ms->page_shift ||
+	    (prot & ~PTE_KNOWN_BITS) || pgtable_read_entry(&mm->pgd, epa))
+		goto slow;
+	/* pgtable_map's leaf: arm64 inner shareable (PTE_MAYBE_SHARED), memory type 0 */
+	d = (struct pte_desc){ .kind = PTE_KIND_LEAF, .prot = prot, .pa = pa,
+			       .shareability = is_arm64(mm) ? 3 : 0 };
+	if (f->ops->encode(f, (unsigned int)level, &d, &raw))
+		goto slow;	/* pgtable_map says why (-EINVAL) */
+	pgtable_write_entry(&mm->pgd, epa, raw);
+	return 0;
+slow:
+	return pgtable_map(&mm->pgd, vmf->address, pa, ms->page_size, ms->page_shift, prot, 0);
+}
+
 /*
  * finish_fault: map the page ->fault found (or do_cow_fault's copy) at vmf->address. The
  * reference ->fault took becomes the mapping's. VM_FAULT_NOPAGE when a PTE is there already.
@@ -328,10 +370,19 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* the zero page, pte_mkspecial, read-only whatever vm_page_prot says */
-		err = pgtable_map(&mm->pgd, addr, zero_pfn(ms) << ms->page_shift, ms->page_size,
-				  ms->page_shift, prot_wrprotect(mm, prot), 0);
+		err = map_one_pte(vmf, zero_pfn(ms) << ms->page_shift, prot_wrprotect(mm, prot),
+				  false);
 		return err == -ENOMEM ? VM_FAULT_OOM : err ? VM_FAULT_SIGBUS : 0;
 	}
+	/*
+	 * The allocations below may reclaim, run kswapd or kill a task, and reclaim frees a
+	 * page table it empties (pgtable_unmap). A table leaves its place in the tree only by
+	 * being freed, and every freed page counts in PGFREE: while PGFREE stands still, the
+	 * table holding vmf->entry_pa is where the lookup found it, and the walk need not be
+	 * done again (map_one_pte's recheck).
+	 */
+	uint64_t nr_freed = ms->vm_events[PGFREE];
+
 	/* vmf_anon_prepare: the VMA needs its anon_vma before its first anonymous page */
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
@@ -340,8 +391,8 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 		return VM_FAULT_OOM;
 	if (vma->vm_flags & VM_WRITE)
 		prot = prot_mkwrite(mm, prot);
-	err = pgtable_map(&mm->pgd, addr, page_to_pfn(ms, p) << ms->page_shift, ms->page_size,
-			  ms->page_shift, prot, 0);
+	err = map_one_pte(vmf, page_to_pfn(ms, p) << ms->page_shift, prot,
+			  ms->vm_events[PGFREE] != nr_freed);
 	if (err) {
 		folio_put(ms, cpu_of(mm), p);
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;

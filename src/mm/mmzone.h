@@ -142,6 +142,7 @@ struct mem_section {
 };
 
 struct slab_state;		/* mm/slub.c */
+struct request_queue;		/* block/blkdev.h */
 
 /*
  * The physical memory manager of one machine: what Linux keeps in globals
@@ -221,6 +222,8 @@ struct mm_sys {
 	struct rpolicy *rpolicy;		/* mm/policy_reclaim.c: a research policy decides
 						   reclaim (machine key policy=); NULL: Linux's */
 	uint32_t inode_serial;			/* ids of inodes (fs/file.c), from 1 */
+	struct request_queue *bdq;		/* block/blkdev.h: the writes in flight; NULL: a
+						   synchronous device (nr_requests=0) */
 
 	/* testing */
 	bool check;				/* validate after every operation */

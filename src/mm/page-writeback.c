@@ -30,8 +30,9 @@
  * msync/fsync/sync/munmap/exit/teardown, reclaim's wakeup_flusher_threads, and the pauses of
  * balance_dirty_pages), the bandwidth estimates and the pos_ratio control of the pause
  * length, per-wb and memcg domains (one backing device), laptop_mode, strictlimit, the
- * rt-task bonus, dirty_throttle_leaks of exited tasks, PG_writeback in flight (writes
- * complete at once), mapping error sequences (errseq_t). docs/page-cache.md has the model.
+ * rt-task bonus, dirty_throttle_leaks of exited tasks, mapping error sequences (errseq_t).
+ * A written folio is under writeback until the block device completes its request
+ * (block/blkdev.h). docs/page-cache.md has the model.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/blkdev.h"
 #include "fs/fs.h"
 #include "hw/machine_desc.h"
 #include "mm/folio.h"
@@ -308,9 +310,9 @@ static int write_folio(struct address_space *mapping, struct page *folio)
 		pages += want != 0;
 	}
 	folio_clear_dirty_for_io(folio);
-	mod_node_page_state(ms->node_data[page_nid(folio)], NR_WRITTEN,
-			    (int64_t)folio_nr_pages(folio));
 	count_vm_events(ms, PGPGOUT, pages * (ps >> 10));
+	/* the bytes are in the file; the folio is under writeback until the request completes */
+	blk_submit_write(ms, folio);
 	return 0;
 }
 
@@ -321,14 +323,21 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t lstart,
 	struct page *folio;
 	int err = 0;
 
-	if (shmem_mapping(mapping) || !mapping->nr_dirty || lend < lstart)
+	bool had_dirty;
+
+	if (shmem_mapping(mapping) || !mapping->nrpages || lend < lstart)
 		return 0;
-	while ((folio = xa_find(&mapping->i_pages, &index, end, NULL, NULL)) != NULL) {
+	had_dirty = mapping->nr_dirty != 0;
+	while (had_dirty &&
+	       (folio = xa_find(&mapping->i_pages, &index, end, NULL, NULL)) != NULL) {
 		uint64_t next = folio->index + folio_nr_pages(folio);
 
 		if (page_test(folio, PG_dirty)) {
-			int ret = write_folio(mapping, folio);
+			int ret;
 
+			/* WB_SYNC_ALL: a folio dirtied again while under writeback waits first */
+			folio_wait_writeback(ms, folio);
+			ret = write_folio(mapping, folio);
 			if (ret && !err)
 				err = ret;	/* go on with the others, report the first error */
 		}
@@ -336,10 +345,49 @@ int filemap_write_and_wait_range(struct address_space *mapping, uint64_t lstart,
 			break;
 		index = next;
 	}
+	/* __filemap_fdatawait_range: every folio of the range is written when this returns */
+	index = lstart >> ms->page_shift;
+	while ((folio = xa_find(&mapping->i_pages, &index, end, NULL, NULL)) != NULL) {
+		uint64_t next = folio->index + folio_nr_pages(folio);
+
+		folio_wait_writeback(ms, folio);
+		if (!next)
+			break;
+		index = next;
+	}
+	if (!had_dirty)
+		return 0;
 	mapping->wb_error = err;
 	if (!err && mapping->wb_fd >= 0 && ms->file_writes == FILE_WRITES_REAL &&
 	    fdatasync(mapping->wb_fd))
 		err = -errno;
+	return err;
+}
+
+int filemap_flush(struct address_space *mapping)
+{
+	uint64_t index = 0;
+	struct page *folio;
+	int err = 0;
+
+	if (shmem_mapping(mapping) || !mapping->nr_dirty)
+		return 0;
+	while ((folio = xa_find(&mapping->i_pages, &index, UINT64_MAX, NULL, NULL)) != NULL) {
+		uint64_t next = folio->index + folio_nr_pages(folio);
+
+		/* WB_SYNC_NONE: a folio still under writeback is left for the next pass */
+		if (page_test(folio, PG_dirty) && !page_test(folio, PG_writeback)) {
+			int ret = write_folio(mapping, folio);
+
+			if (ret && !err)
+				err = ret;
+		}
+		if (!next)
+			break;
+		index = next;
+	}
+	if (err)
+		mapping->wb_error = err;
 	return err;
 }
 
@@ -544,9 +592,16 @@ int highmem_is_dirtyable_handler(struct mm_sys *ms, uint64_t v)
 
 /* ---- the flusher's background writeback (fs/fs-writeback.c) --------------------------- */
 
+/* balance_dirty_pages counts the pages under writeback as dirty (include_writeback) */
 static uint64_t global_dirty(struct mm_sys *ms)
 {
 	return global_pages(ms, NR_FILE_DIRTY) + global_pages(ms, NR_WRITEBACK);
+}
+
+/* wb_over_bg_thresh does not: it decides whether to put more under writeback */
+static uint64_t global_dirty_bg(struct mm_sys *ms)
+{
+	return global_pages(ms, NR_FILE_DIRTY);
 }
 
 /* The dirty file whose dirtied_when is the oldest at or after from (the b_dirty order). */
@@ -565,15 +620,6 @@ static int oldest_one(struct inode *inode, void *arg)
 	if (!o->found || mapping->dirtied_when < o->found->dirtied_when)
 		o->found = mapping;
 	return 0;
-}
-
-/* folio_end_writeback: a folio reclaim wanted goes to the inactive tail. */
-static void end_writeback(struct mm_sys *ms, struct page *folio)
-{
-	if (page_test(folio, PG_reclaim)) {
-		page_clear(folio, PG_reclaim);
-		folio_rotate_reclaimable(ms, folio);
-	}
 }
 
 /*
@@ -601,16 +647,16 @@ static void writeback_inode_background(struct mm_sys *ms, struct address_space *
 			continue;
 		}
 		next = folio->index + folio_nr_pages(folio);
-		if (page_test(folio, PG_dirty)) {
+		/* WB_SYNC_NONE: a folio still under writeback is left for the next run */
+		if (page_test(folio, PG_dirty) && !page_test(folio, PG_writeback)) {
 			int ret = write_folio(mapping, folio);
 
 			if (ret) {
 				mapping->wb_error = ret;
 				return;
 			}
-			end_writeback(ms, folio);
 			mapping->writeback_index = next;
-			if (global_dirty(ms) <= bg_thresh)
+			if (global_dirty_bg(ms) <= bg_thresh)
 				return;
 		}
 		if (!next || next > end)
@@ -632,7 +678,7 @@ static void wb_background_writeback(struct mm_sys *ms)
 
 	ms->wb.nr_background_runs++;
 	global_dirty_limits(ms, &bg, &thresh);
-	while (ms->fs && global_dirty(ms) > bg) {
+	while (ms->fs && global_dirty_bg(ms) > bg) {
 		o.found = NULL;
 		fs_for_each_inode(ms->fs, oldest_one, &o);
 		if (!o.found)
@@ -688,6 +734,7 @@ static void balance_dirty_pages(struct mm_sys *ms, struct task_struct *t)
 		}
 		ms->wb.dirty_exceeded = dtc.dirty > dtc.thresh;
 		wb_background_writeback(ms);
+		blk_throttle(ms);	/* the pause: the device completes what is in flight */
 		t->dirty_pauses++;
 		ms->wb.nr_pauses++;
 		paused = true;

@@ -5,8 +5,9 @@
  * pgpgout).
  *
  * Slot s of an area is the page_size bytes at byte s * page_size of its file: a write is one
- * pwrite of the folio's bytes there, a read one pread. The model's I/O completes before the
- * call returns (no PG_writeback in flight, no plugging).
+ * pwrite of the folio's bytes there, a read one pread. A read completes before the call
+ * returns; after a write, the folio stays under writeback (PG_writeback, nr_writeback) until
+ * the block device completes the request (block/blkdev.h), as after a real swap write.
  *
  * A folio that is all zeros is not written (since 6.12): its slot is marked in the area's
  * zeromap, counted as swpout_zero, and reads back as zeros without I/O (swpin_zero) — the
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "block/blkdev.h"
 #include "mm/folio.h"
 #include "mm/page_alloc.h"
 #include "mm/swap_internal.h"
@@ -60,6 +62,8 @@ int swap_writepage(struct mm_sys *ms, struct page *folio)
 	}
 	count_vm_events(ms, PSWPOUT, 1);
 	count_vm_events(ms, PGPGOUT, ms->page_size >> 10);
+	/* __swap_writepage: under writeback until the request completes (end_swap_bio_write) */
+	blk_submit_write(ms, folio);
 	return 0;
 }
 

@@ -273,11 +273,17 @@ unsigned int mapping_ra_pages(const struct address_space *mapping);
 
 /*
  * Write back the dirty folios of [lstart, lend] (byte offsets, inclusive; lend = UINT64_MAX
- * for the whole file) to the copy or the real file (filemap_write_and_wait_range). Folios
- * become clean; NR_WRITTEN counts them. 0 or -errno of the host write (the folios stay
- * dirty).
+ * for the whole file) to the copy or the real file (filemap_write_and_wait_range), and wait
+ * for the writeback of every folio of the range (one dirtied again while under writeback is
+ * waited for, then written). 0 or -errno of the host write (the folios stay dirty).
  */
 int filemap_write_and_wait_range(struct address_space *mapping, uint64_t lstart, uint64_t lend);
+/*
+ * filemap_flush: start writeback of every dirty folio of the file that is not under
+ * writeback already, without waiting (WB_SYNC_NONE; the flushers' pass). 0 or the first
+ * -errno (those folios stay dirty; wb_error records it).
+ */
+int filemap_flush(struct address_space *mapping);
 
 /* Write back every dirty page of the machine (sync(2); exit, end of run, SIGINT/SIGTERM). */
 int sync_all_mappings(struct mm_sys *ms);

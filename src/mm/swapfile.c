@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "block/blkdev.h"
 #include "hw/machine_desc.h"
 #include "mm/folio.h"
 #include "mm/memory.h"
@@ -380,8 +381,8 @@ int __try_to_reclaim_swap(struct mm_sys *ms, struct swap_info_struct *si, uint64
 	ret = -1;
 	need = (flags & TTRS_ANYWAY) || ((flags & TTRS_UNMAPPED) && !folio_mapped(folio)) ||
 	       ((flags & TTRS_FULL) && vm_swap_full(ms));
-	/* folio_swapcache_freeable: writes complete at once, nothing is under writeback */
-	if (!need || si->swap_map[offset] != SWAP_HAS_CACHE)
+	/* folio_swapcache_freeable: not while its write is in flight */
+	if (!need || si->swap_map[offset] != SWAP_HAS_CACHE || page_test(folio, PG_writeback))
 		return ret;
 	folio_get(folio);
 	delete_from_swap_cache(ms, folio, NULL);
@@ -1297,6 +1298,7 @@ static int try_to_unuse(struct mm_sys *ms, struct swap_info_struct *si)
 			folio = swap_cache_lookup(ms, swp_entry(si->type, off));
 			if (folio) {
 				folio_get(folio);
+				folio_wait_writeback(ms, folio);
 				folio_free_swap(ms, folio);
 				folio_put(ms, 0, folio);
 			}

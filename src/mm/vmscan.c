@@ -29,8 +29,10 @@
  * The model runs reclaim only where it is safe (vmscan.h): kswapd at the end of a user-page
  * allocation that found a zone below its low watermark (or at mm_reclaim_safe_point), direct
  * reclaim inside a user-page allocation below min. Folios are never locked by anybody else
- * (folio_trylock always succeeds), no writeback is ever in flight (writes complete at once),
- * nothing throttles (reclaim_throttle, too_many_isolated: one reclaimer at a time).
+ * (folio_trylock always succeeds), too_many_isolated never holds (one reclaimer at a time).
+ * Writes stay in flight until the block device completes them (block/blkdev.h):
+ * shrink_folio_list meets folios under writeback as Linux's does, and reclaim_throttle
+ * sleeps until the device is idle.
  *
  * Left out: memory cgroups (one lruvec per node), slab shrinkers (nr_slab_reclaimable is not
  * shrunk), compaction and the reclaim/compaction loop (should_continue_reclaim), watermark
@@ -41,6 +43,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "block/blkdev.h"
 #include "fs/fs.h"
 #include "mm/folio.h"
 #include "mm/memory.h"
@@ -81,6 +84,8 @@ struct scan_control {
 	bool memcg_full_walk;
 	bool write_file;		/* research mode: write a dirty file folio back here and
 					   free it (reclaim_one_folio) */
+	bool wait_writeback;		/* !writeback_throttling_sane: wait for a marked folio's
+					   writeback (a research policy's frame limit) */
 	int order, priority;
 	unsigned int reclaim_idx;	/* highest zone index to take folios from */
 	gfp_t gfp_mask;
@@ -105,6 +110,16 @@ static uint64_t int_sqrt(uint64_t x)
 	while ((r + 1) * (r + 1) <= x)
 		r++;
 	return r;
+}
+
+/*
+ * reclaim_throttle: the reclaimer sleeps until writeback completes (VMSCAN_THROTTLE_WRITEBACK,
+ * _CONGESTED, _NOPROGRESS). With no clock, the sleep lasts until the device has completed
+ * every request in flight (block/blkdev.h).
+ */
+static void reclaim_throttle(struct mm_sys *ms)
+{
+	blk_throttle(ms);
 }
 
 /* The node's lruvec flags word (PGDAT_DIRTY ...). */
@@ -450,7 +465,9 @@ static pageout_t pageout(struct mm_sys *ms, struct page *folio, bool write_file)
 	page_set(folio, PG_reclaim);
 	if (swap_writepage(ms, folio) < 0)
 		folio_mark_dirty(folio);	/* the write failed: it stays, dirty */
-	page_clear(folio, PG_reclaim);		/* synchronous: no writeback in flight */
+	/* still under writeback: its completion rotates it to the inactive tail */
+	if (!page_test(folio, PG_writeback))
+		page_clear(folio, PG_reclaim);
 	mod_node_page_state(folio_node_data(ms, folio), NR_VMSCAN_WRITE,
 			    (int64_t)folio_nr_pages(folio));
 	return PAGE_SUCCESS;
@@ -515,6 +532,32 @@ static uint64_t shrink_folio_list(struct mm_sys *ms, struct list_head *folio_lis
 			stat->nr_dirty += nr_pages;
 		if (dirty && !writeback)
 			stat->nr_unqueued_dirty += nr_pages;
+		/* under writeback and marked: the device is slower than reclaim */
+		if (writeback && page_test(folio, PG_reclaim))
+			stat->nr_congested += nr_pages;
+		/*
+		 * A folio under writeback cannot go yet. 1) kswapd meets one it marked while the
+		 * node's tail is all writeback: count it for throttling; 2) global reclaim marks
+		 * it for immediate reclaim (folio_end_writeback rotates it to the tail) and goes
+		 * on; 3) the reclaim of a research policy's frame limit (legacy memcg's, which has
+		 * no dirty throttling) waits for the write and tries the folio again.
+		 */
+		if (page_test(folio, PG_writeback)) {
+			if (current_is_kswapd(ms) && page_test(folio, PG_reclaim) &&
+			    (*pgdat_flags(ms, nid) & PGDAT_WRITEBACK)) {
+				stat->nr_immediate += nr_pages;
+				goto activate_locked;
+			} else if (!sc->wait_writeback || !page_test(folio, PG_reclaim) ||
+				   !may_enter_fs(folio, sc->gfp_mask)) {
+				page_set(folio, PG_reclaim);
+				stat->nr_writeback += nr_pages;
+				goto activate_locked;
+			} else {
+				folio_wait_writeback(ms, folio);
+				list_add_tail(&folio->lru, folio_list);
+				continue;
+			}
+		}
 		if (!ignore_references)
 			references = folio_check_references(ms, folio);
 		switch (references) {
@@ -926,7 +969,13 @@ static void shrink_node(struct mm_sys *ms, unsigned int nid, struct scan_control
 			*pgdat_flags(ms, nid) |= PGDAT_DIRTY;
 		if (sc->nr.dirty && sc->nr.dirty == sc->nr.congested)
 			*pgdat_flags(ms, nid) |= LRUVEC_NODE_CONGESTED;
+		/* folios marked for immediate reclaim are still being written: wait for I/O */
+		if (sc->nr.immediate)
+			reclaim_throttle(ms);
 	}
+	/* direct reclaim on a node whose writeback is congested waits for the device too */
+	if (!current_is_kswapd(ms) && (*pgdat_flags(ms, nid) & LRUVEC_NODE_CONGESTED))
+		reclaim_throttle(ms);
 	if (nr_node_reclaimed)
 		pgdat->kswapd_failures = 0;
 	else if (sc->cache_trim_mode)
@@ -943,6 +992,20 @@ static void snapshot_refaults(struct mm_sys *ms, unsigned int nid)
 	lruvec->refaults[1] = lruvec_page_state(ms, nid, WORKINGSET_ACTIVATE_FILE);
 }
 
+/*
+ * consider_reclaim_throttle: direct reclaim that scanned at priority 1 without freeing a page
+ * (everything it met was under writeback, say) sleeps before its last pass.
+ */
+static void consider_reclaim_throttle(struct mm_sys *ms, struct scan_control *sc)
+{
+	if (sc->nr_reclaimed > (sc->nr_scanned >> 3))
+		return;		/* making progress: wakes the throttled instead */
+	if (current_is_kswapd(ms) || sc->wait_writeback)
+		return;
+	if (sc->priority == 1 && !sc->nr_reclaimed)
+		reclaim_throttle(ms);
+}
+
 /* shrink_zones: each node of the zonelist once, over the zones the allocation may use. */
 static void shrink_zones(struct mm_sys *ms, int nid, struct scan_control *sc)
 {
@@ -957,6 +1020,8 @@ static void shrink_zones(struct mm_sys *ms, int nid, struct scan_control *sc)
 		last = znid;
 		shrink_node(ms, (unsigned int)znid, sc);
 	}
+	if (last >= 0)
+		consider_reclaim_throttle(ms, sc);
 }
 
 static uint64_t do_try_to_free_pages(struct mm_sys *ms, int nid, struct scan_control *sc)
@@ -1197,6 +1262,7 @@ void mm_reclaim_safe_point(struct mm_sys *ms)
 {
 	kswapd_run_pending(ms);
 	oom_reap_all(ms);
+	blk_tick(ms);		/* writes issued before the previous return complete */
 }
 
 /* ---- research mode ------------------------------------------------------------------------ */
@@ -1209,6 +1275,7 @@ bool reclaim_one_folio(struct mm_sys *ms, struct page *folio)
 		.may_unmap = true,
 		.may_swap = true,
 		.write_file = true,
+		.wait_writeback = true,
 	};
 	unsigned int nid = page_nid(folio), old;
 	struct reclaim_stat stat;
@@ -1221,6 +1288,12 @@ bool reclaim_one_folio(struct mm_sys *ms, struct page *folio)
 	list_add(&folio->lru, &list);
 	old = reclaim_enter(ms, PF_MEMALLOC);
 	nr = shrink_folio_list(ms, &list, nid, &sc, &stat, true);
+	if (!nr && !list_empty(&list) &&
+	    page_test(list_last_entry(&list, struct page, lru), PG_writeback)) {
+		/* swapped out just now: the limit's reclaim waits for the write (case 3) */
+		folio_wait_writeback(ms, list_last_entry(&list, struct page, lru));
+		nr = shrink_folio_list(ms, &list, nid, &sc, &stat, true);
+	}
 	reclaim_leave(ms, old);
 	if (!list_empty(&list)) {
 		folio = list_last_entry(&list, struct page, lru);
@@ -1351,13 +1424,23 @@ static int cold_one(uint64_t va, uint64_t size, uint64_t prot, struct page *page
 int madvise_cold_or_pageout_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 				  bool pageout)
 {
+	const struct pt_format *f = vma->vm_mm->pgd.fmt;
+	/* the span of one page table: madvise_cold_or_pageout_pte_range reclaims per table */
+	uint64_t span = pt_level_size(f, f->nr_levels >= 2 ? f->nr_levels - 2u : 0);
 	struct cold_walk w = { .vma = vma, .start = start, .end = end, .pageout = pageout };
-	int ret;
+	int ret = 0;
 
 	INIT_LIST_HEAD(&w.folio_list);
-	ret = mm_walk_ptes(vma->vm_mm, start, end, cold_one, &w);
-	if (pageout)
-		reclaim_pages(vma->vm_mm->ms, &w.folio_list);
+	for (uint64_t a = start; a < end && ret >= 0;) {
+		uint64_t next = (a | (span - 1)) + 1;
+
+		if (next > end || next < a)
+			next = end;
+		ret = mm_walk_ptes(vma->vm_mm, a, next, cold_one, &w);
+		if (pageout)
+			reclaim_pages(vma->vm_mm->ms, &w.folio_list);
+		a = next;
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -1424,46 +1507,19 @@ int drop_caches(struct mm_sys *ms, int mode)
 	return 0;
 }
 
-struct flush_arg {
-	struct mm_sys *ms;
-};
-
-/* Write back the dirty folios of one file; those reclaim marked go to the inactive tail. */
+/* The flushers' WB_SYNC_NONE pass over one file: its dirty folios go under writeback. */
 static int flush_inode(struct inode *inode, void *arg)
 {
-	struct flush_arg *fa = arg;
-	struct address_space *mapping = inode->i_mapping;
-	uint64_t index = 0;
-	struct page *folio;
-
-	if (inode->i_shmem || !mapping->nr_dirty)
+	(void)arg;
+	if (inode->i_shmem || !inode->i_mapping->nr_dirty)
 		return 0;
-	while ((folio = xa_find(&mapping->i_pages, &index, UINT64_MAX, NULL, NULL)) != NULL) {
-		uint64_t next = folio->index + folio_nr_pages(folio);
-
-		if (page_test(folio, PG_dirty)) {
-			uint64_t shift = fa->ms->page_shift;
-
-			/* a write error leaves the folio dirty (and PG_reclaim): it stays active */
-			if (!filemap_write_and_wait_range(mapping, folio->index << shift,
-							  (next << shift) - 1) &&
-			    page_test(folio, PG_reclaim)) {
-				/* folio_end_writeback */
-				page_clear(folio, PG_reclaim);
-				folio_rotate_reclaimable(fa->ms, folio);
-			}
-		}
-		if (!next)
-			break;
-		index = next;
-	}
+	/* a write error leaves the folio dirty (and PG_reclaim): it stays active */
+	(void)filemap_flush(inode->i_mapping);
 	return 0;
 }
 
 void wakeup_flusher_threads(struct mm_sys *ms)
 {
-	struct flush_arg fa = { ms };
-
 	if (ms->fs)
-		fs_for_each_inode(ms->fs, flush_inode, &fa);
+		fs_for_each_inode(ms->fs, flush_inode, NULL);
 }

@@ -197,12 +197,9 @@ static inline int folio_expected_refs(const struct page *folio)
 {
 	int refs = (int)folio_mapcount(folio);
 
-	if (folio_test_anon(folio)) {
-		if (page_test(folio, PG_swapcache))
-			refs += (int)folio_nr_pages(folio);
-	} else if (folio->mapping) {
+	/* a folio swap readahead brought in is in the swap cache before it is anonymous */
+	if (page_test(folio, PG_swapcache) || (!folio_test_anon(folio) && folio->mapping))
 		refs += (int)folio_nr_pages(folio);
-	}
 	return refs;
 }
 #endif

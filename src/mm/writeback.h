@@ -4,9 +4,10 @@
  * the dirty_*_handler sysctl handlers, balance_dirty_pages_ratelimited, balance_dirty_pages;
  * fs/fs-writeback.c wb_over_bg_thresh and wb_writeback's background work).
  *
- * The model has no threads and no clock, and writes complete at once: a dirtier that crosses
- * the freerun ceiling (thresh + bg_thresh) / 2 "pauses", and during its pause the flusher
- * writes back, oldest-dirtied file first, until the dirty pages are at or below bg_thresh.
+ * The model has no threads and no clock: a dirtier that crosses the freerun ceiling
+ * (thresh + bg_thresh) / 2 "pauses", and during its pause the flusher writes back,
+ * oldest-dirtied file first, until the dirty pages are at or below bg_thresh, and the block
+ * device completes every write in flight (block/blkdev.h).
  * What is modelled and what is not: docs/page-cache.md, "Dirty limits and throttling".
  */
 #ifndef MMSIM_MM_WRITEBACK_H

@@ -81,9 +81,15 @@ static const char *mkswap(const char *name, uint64_t pages)
 	return p;
 }
 
+/*
+ * The swap mechanics (slots, entries, the cache, readahead) on a synchronous device
+ * (nr_requests=0): a write completes before pageout returns, so a page MADV_PAGEOUT wrote
+ * leaves memory at once. test_writeback_async shows the default device, where it stays in
+ * the swap cache under writeback, as on the reference machine.
+ */
 static mmsim_machine *machine(void)
 {
-	static const char *const kv[] = { "ram", "256M", NULL };
+	static const char *const kv[] = { "ram", "256M", "nr_requests", "0", NULL };
 
 	return boot(kv);
 }

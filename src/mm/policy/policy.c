@@ -51,8 +51,6 @@ void policy_names(char *buf, size_t len)
 				      policy_registry[i]->name);
 }
 
-#define slot_of policy_slot_of
-
 /* ---- parameters ---- */
 
 static void param_keys(const struct policy_ops *ops, char *buf, size_t len)
@@ -143,45 +141,102 @@ static struct pentry *entry_alloc(struct policy *p)
 	return e;
 }
 
-static int hash_resize(struct policy *p, uint64_t nslots)
-{
-	struct pslot *old = p->slots;
-	uint64_t oldn = p->slots ? p->mask + 1 : 0;
-	struct pslot *s = calloc(nslots, sizeof(*s));
+/*
+ * The hash: buckets of PB_LANES (struct pbucket), probed linearly from the home bucket;
+ * a probe goes on past a bucket only while its overflow count says some entry did. Tags
+ * are compared eight lanes at a time in one 64-bit word (SWAR). Deleting empties one
+ * lane and decrements the overflow counts on the way from the home bucket: nothing moves.
+ */
+#define PB_ONES		UINT64_C(0x0101010101010101)
+#define PB_LOW7		UINT64_C(0x7f7f7f7f7f7f7f7f)
+#define PB_HIGHS	UINT64_C(0x0080808080808080)	/* the top bit of each lane */
+#define PB_OVF_SHIFT	56
+#define PB_OVF_ONE	(UINT64_C(1) << PB_OVF_SHIFT)
+#define PB_OVF_MAX	255u
 
-	if (!s)
-		return -ENOMEM;
-	p->slots = s;
-	p->mask = nslots - 1;
-	p->shift = 64 - (unsigned)__builtin_ctzll(nslots);
-	for (uint64_t i = 0; i < oldn; i++) {
-		if (!old[i].e)
-			continue;
-		uint64_t j = slot_of(p, old[i].page);
-		while (s[j].e)
-			j = (j + 1) & p->mask;
-		s[j] = old[i];
+/* The tag of hash h: the 8 bits below the bucket index, never 0. */
+static inline uint64_t hash_tag(const struct policy *p, uint64_t h)
+{
+	uint64_t t = (h >> (p->shift - 8)) & 0xff;
+
+	return t + !t;
+}
+
+/* The top bit of each lane of ctrl (of PB_LANES) whose byte equals t (exact, no false hits). */
+static inline uint64_t lanes_equal(uint64_t ctrl, uint64_t t)
+{
+	uint64_t x = ctrl ^ (t * PB_ONES);
+
+	return ~(((x & PB_LOW7) + PB_LOW7) | x | PB_LOW7) & PB_HIGHS;
+}
+
+static inline unsigned lane_of(uint64_t m)
+{
+	return (unsigned)__builtin_ctzll(m) >> 3;
+}
+
+static inline struct pbucket *next_bucket(const struct policy *p, const struct pbucket *b)
+{
+	return &p->buckets[(uint64_t)(b + 1 - p->buckets) & p->bmask];
+}
+
+/* Put e (page hashing to h, not in the table) in the first free lane from its home bucket. */
+static void hash_insert(struct policy *p, struct pentry *e, uint64_t h)
+{
+	struct pbucket *b = policy_bucket_of(p, h);
+	uint64_t m;
+
+	while (!(m = lanes_equal(b->ctrl, 0))) {
+		if ((b->ctrl >> PB_OVF_SHIFT) < PB_OVF_MAX)
+			b->ctrl += PB_OVF_ONE;
+		b = next_bucket(p, b);
 	}
+	unsigned i = lane_of(m);
+	b->ctrl |= hash_tag(p, h) << (8 * i);
+	b->e[i] = e;
+}
+
+static int hash_resize(struct policy *p, uint64_t nbuckets)
+{
+	struct pbucket *old = p->buckets;
+	uint64_t oldn = old ? p->bmask + 1 : 0;
+	struct pbucket *nb = aligned_alloc(64, nbuckets * sizeof(*nb));
+
+	if (!nb)
+		return -ENOMEM;
+	memset(nb, 0, nbuckets * sizeof(*nb));
+	p->buckets = nb;
+	p->bmask = nbuckets - 1;
+	p->shift = 64 - (unsigned)__builtin_ctzll(nbuckets);
+	for (uint64_t i = 0; i < oldn; i++)
+		for (unsigned l = 0; l < PB_LANES; l++)
+			if (old[i].e[l])
+				hash_insert(p, old[i].e[l], policy_hash(old[i].e[l]->page));
 	free(old);
 	return 0;
 }
 
-/* The entry of page, probing from its home slot i. */
-static inline struct pentry *lookup_at(const struct policy *p, uint64_t page, uint64_t i)
+/* The entry of page (hashing to h), or NULL. */
+static inline struct pentry *lookup_hash(const struct policy *p, uint64_t page, uint64_t h)
 {
+	const struct pbucket *b = policy_bucket_of(p, h);
+	uint64_t t = hash_tag(p, h);
+
 	for (;;) {
-		const struct pslot *s = &p->slots[i];
-		if (!s->e)
+		for (uint64_t m = lanes_equal(b->ctrl, t); m; m &= m - 1) {
+			struct pentry *e = b->e[lane_of(m)];
+			if (e->page == page)
+				return e;
+		}
+		if (!(b->ctrl >> PB_OVF_SHIFT))
 			return NULL;
-		if (s->page == page)
-			return s->e;
-		i = (i + 1) & p->mask;
+		b = next_bucket(p, b);
 	}
 }
 
 struct pentry *policy_lookup(const struct policy *p, uint64_t page)
 {
-	return lookup_at(p, page, slot_of(p, page));
+	return lookup_hash(p, page, policy_hash(page));
 }
 
 struct pentry *policy_lookup_resident(struct policy *p, uint64_t page)
@@ -190,45 +245,46 @@ struct pentry *policy_lookup_resident(struct policy *p, uint64_t page)
 	return e && (e->flags & PE_RESIDENT) ? e : NULL;
 }
 
-/* A new entry for page (not in the hash), zeroed but for page; NULL when memory is out. */
-static struct pentry *entry_new(struct policy *p, uint64_t page)
+/* A new entry for page (hashing to h, not in the hash), zeroed but for page; NULL: no memory. */
+static struct pentry *entry_new(struct policy *p, uint64_t page, uint64_t h)
 {
-	if ((p->nr_slots_used + 1) * 2 > p->mask + 1 && hash_resize(p, (p->mask + 1) * 2))
+	uint64_t nb = p->bmask + 1;
+
+	/* at most half the lanes used: a bucket overflows rarely */
+	if ((p->nr_slots_used + 1) * 2 > nb * PB_LANES && hash_resize(p, nb * 2))
 		return NULL;
 	struct pentry *e = entry_alloc(p);
 	if (!e)
 		return NULL;
 	memset(e, 0, sizeof(*e));
 	e->page = page;
-	uint64_t i = slot_of(p, page);
-	while (p->slots[i].e)
-		i = (i + 1) & p->mask;
-	p->slots[i].page = page;
-	p->slots[i].e = e;
+	hash_insert(p, e, h);
 	p->nr_slots_used++;
 	return e;
 }
 
-/* Take e out of the hash (backward shift) and put it on the free list. */
+/* Take e out of the hash and put it on the free list. */
 static void entry_free(struct policy *p, struct pentry *e)
 {
-	uint64_t i = slot_of(p, e->page);
+	uint64_t h = policy_hash(e->page), t = hash_tag(p, h);
+	struct pbucket *home = policy_bucket_of(p, h), *b = home;
 
-	while (p->slots[i].e != e)
-		i = (i + 1) & p->mask;
-	for (uint64_t j = i;;) {
-		j = (j + 1) & p->mask;
-		if (!p->slots[j].e)
-			break;
-		uint64_t k = slot_of(p, p->slots[j].page);
-		/* slot j may move to i unless its home k lies cyclically in (i, j] */
-		bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-		if (!stays) {
-			p->slots[i] = p->slots[j];
-			i = j;
+	for (;;) {
+		for (uint64_t m = lanes_equal(b->ctrl, t); m; m &= m - 1) {
+			unsigned i = lane_of(m);
+			if (b->e[i] == e) {
+				b->ctrl &= ~(UINT64_C(0xff) << (8 * i));
+				b->e[i] = NULL;
+				goto found;
+			}
 		}
+		b = next_bucket(p, b);
 	}
-	p->slots[i].e = NULL;
+found:
+	/* the probe that put e here passed the buckets from home: they overflowed for it */
+	for (; home != b; home = next_bucket(p, home))
+		if ((home->ctrl >> PB_OVF_SHIFT) < PB_OVF_MAX)
+			home->ctrl -= PB_OVF_ONE;
 	p->nr_slots_used--;
 	e->flags = 0;
 	e->lru.next = (struct list_head *)p->free_list;
@@ -276,7 +332,7 @@ int policy_create(const char *spec, uint64_t frames, uint64_t seed, struct polic
 	rc = -ENOMEM;
 	if (ops->priv_size && !(p->priv = calloc(1, ops->priv_size)))
 		goto out_free;
-	if (hash_resize(p, 1024))
+	if (hash_resize(p, 128))
 		goto out_free_priv;
 	rc = ops->init ? ops->init(p, err) : 0;
 	if (rc)
@@ -284,7 +340,7 @@ int policy_create(const char *spec, uint64_t frames, uint64_t seed, struct polic
 	*out = p;
 	return 0;
 out_free_hash:
-	free(p->slots);
+	free(p->buckets);
 out_free_priv:
 	free(p->priv);
 out_free:
@@ -301,7 +357,7 @@ void policy_destroy(struct policy *p)
 	for (size_t i = 0; i < p->nr_chunks; i++)
 		free(p->chunks[i]);
 	free(p->chunks);
-	free(p->slots);
+	free(p->buckets);
 	free(p->priv);
 	free(p);
 }
@@ -344,7 +400,7 @@ void policy_forget(struct policy *p, struct pentry *e)
 	entry_free(p, e);
 }
 
-static void miss(struct policy *p, uint64_t page, struct pentry *e, bool write)
+static void miss(struct policy *p, uint64_t page, uint64_t h, struct pentry *e, bool write)
 {
 	p->st.faults++;
 	if (p->nr_resident >= p->frames) {
@@ -355,7 +411,7 @@ static void miss(struct policy *p, uint64_t page, struct pentry *e, bool write)
 		}
 	}
 	if (!e) {
-		e = entry_new(p, page);
+		e = entry_new(p, page, h);
 		if (!e) {
 			p->error = -ENOMEM;
 			return;
@@ -370,9 +426,9 @@ static void miss(struct policy *p, uint64_t page, struct pentry *e, bool write)
 }
 
 static inline void access_one(struct policy *p, uint64_t page, bool write, uint64_t next,
-			      uint64_t home)
+			      uint64_t h)
 {
-	struct pentry *e = lookup_at(p, page, home);
+	struct pentry *e = lookup_hash(p, page, h);
 
 	p->next_use = next;
 	p->st.accesses++;
@@ -383,49 +439,46 @@ static inline void access_one(struct policy *p, uint64_t page, bool write, uint6
 		if (p->ops->hit)
 			p->ops->hit(p, e);
 	} else {
-		miss(p, page, e, write);
+		miss(p, page, h, e, write);
 	}
 	p->now++;
 }
 
 void policy_access(struct policy *p, uint64_t page, bool write, uint64_t next)
 {
-	access_one(p, page, write, next, slot_of(p, page));
+	access_one(p, page, write, next, policy_hash(page));
 }
 
 /*
- * The hash slot of a reference PREFETCH_SLOT ahead is prefetched, and the entry of one
- * PREFETCH_ENTRY ahead (its slot is in the cache by then): the lookups of a large cache
- * miss the CPU caches, and this overlaps those misses. Hints only: nothing changes.
+ * The hash bucket of a reference PREFETCH_SLOT ahead is prefetched, and the entry of one
+ * PREFETCH_ENTRY ahead (its bucket is in the cache by then; the first lane whose tag
+ * matches): the lookups of a large cache miss the CPU caches, and this overlaps those
+ * misses. Hints only: nothing changes.
  */
 #define PREFETCH_SLOT	8
 #define PREFETCH_ENTRY	4
 
 void policy_access_refs(struct policy *p, const struct policy_ref *r, size_t n)
 {
-	uint64_t home[PREFETCH_SLOT];	/* home slots of r[i .. i + PREFETCH_SLOT) */
-	uint64_t mask = p->mask;
+	uint64_t hash[PREFETCH_SLOT];	/* hashes of r[i .. i + PREFETCH_SLOT) */
 
 	for (size_t i = 0; i < PREFETCH_SLOT && i < n; i++)
-		home[i] = slot_of(p, r[i].page);
+		hash[i] = policy_hash(r[i].page);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t h = home[i % PREFETCH_SLOT];
+		uint64_t h = hash[i % PREFETCH_SLOT];
 		if (i + PREFETCH_SLOT < n) {
-			uint64_t hn = slot_of(p, r[i + PREFETCH_SLOT].page);
-			home[i % PREFETCH_SLOT] = hn;
-			__builtin_prefetch(&p->slots[hn]);
+			uint64_t hn = policy_hash(r[i + PREFETCH_SLOT].page);
+			hash[i % PREFETCH_SLOT] = hn;
+			__builtin_prefetch(policy_bucket_of(p, hn));
 		}
 		if (i + PREFETCH_ENTRY < n) {
-			const struct pslot *s = &p->slots[home[(i + PREFETCH_ENTRY) % PREFETCH_SLOT]];
-			if (s->e)
-				__builtin_prefetch(s->e);
+			uint64_t he = hash[(i + PREFETCH_ENTRY) % PREFETCH_SLOT];
+			const struct pbucket *b = policy_bucket_of(p, he);
+			uint64_t m = lanes_equal(b->ctrl, hash_tag(p, he));
+			if (m)
+				__builtin_prefetch(b->e[lane_of(m)]);
 		}
 		access_one(p, r[i].page, r[i].write != 0, r[i].next, h);
-		if (p->mask != mask) {		/* the hash grew: the homes moved */
-			mask = p->mask;
-			for (size_t k = i + 1; k < i + 1 + PREFETCH_SLOT && k < n; k++)
-				home[k % PREFETCH_SLOT] = slot_of(p, r[k].page);
-		}
 	}
 }
 
@@ -515,7 +568,7 @@ static struct pentry *machine_entry(struct policy *p, uint64_t page, int *rc)
 		p->nr_ghost--;
 		return e;
 	}
-	e = entry_new(p, page);
+	e = entry_new(p, page, policy_hash(page));
 	if (!e)
 		*rc = -ENOMEM;
 	return e;
@@ -594,6 +647,73 @@ int policy_bad(const struct policy *p, struct mmsim_error *err, const char *fmt,
 	return err_set(err, -EUCLEAN, NULL, 0, 0, "policy %s: %s", p->ops->name, msg);
 }
 
+/* Displacement of e from its home bucket, e stored in bucket i. */
+static uint64_t hash_disp(const struct policy *p, const struct pentry *e, uint64_t i)
+{
+	return (i - (policy_hash(e->page) >> p->shift)) & p->bmask;
+}
+
+/* Lane l of bucket i: its tag, its entry's flags, found by lookup; counts it. */
+static int validate_lane(const struct policy *p, uint64_t i, unsigned l, uint64_t *used,
+			 uint64_t *res, uint64_t *ghost, struct mmsim_error *err)
+{
+	const struct pbucket *b = &p->buckets[i];
+	const struct pentry *e = b->e[l];
+	uint64_t tag = (b->ctrl >> (8 * l)) & 0xff;
+
+	if (!e) {
+		if (tag)
+			return policy_bad(p, err, "hash bucket %llu lane %u: empty with tag %llu",
+					  (unsigned long long)i, l, (unsigned long long)tag);
+		return 0;
+	}
+	(*used)++;
+	if (tag != hash_tag(p, policy_hash(e->page)) || policy_lookup(p, e->page) != e)
+		return policy_bad(p, err, "hash bucket %llu: page %llu not found by lookup",
+				  (unsigned long long)i, (unsigned long long)e->page);
+	bool r = e->flags & PE_RESIDENT, g = e->flags & PE_GHOST;
+	if (r == g)
+		return policy_bad(p, err, "page %llu is %s", (unsigned long long)e->page,
+				  r ? "both resident and a ghost" : "neither resident nor a ghost");
+	if (!r && (e->flags & (PE_DIRTY | PE_FRESH)))
+		return policy_bad(p, err, "ghost page %llu is dirty or fresh",
+				  (unsigned long long)e->page);
+	*res += r;
+	*ghost += g;
+	return 0;
+}
+
+/*
+ * Each bucket's overflow count below the maximum equals the entries its probe passed:
+ * those stored d buckets after it (1 <= d <= the largest displacement) displaced >= d.
+ */
+static int validate_overflow(const struct policy *p, struct mmsim_error *err)
+{
+	uint64_t dmax = 0;
+
+	for (uint64_t i = 0; i <= p->bmask; i++)
+		for (unsigned l = 0; l < PB_LANES; l++)
+			if (p->buckets[i].e[l]) {
+				uint64_t d = hash_disp(p, p->buckets[i].e[l], i);
+				dmax = d > dmax ? d : dmax;
+			}
+	for (uint64_t j = 0; j <= p->bmask; j++) {
+		uint64_t n = 0, ovf = p->buckets[j].ctrl >> PB_OVF_SHIFT;
+
+		for (uint64_t d = 1; d <= dmax; d++) {
+			uint64_t i = (j + d) & p->bmask;
+			for (unsigned l = 0; l < PB_LANES; l++)
+				if (p->buckets[i].e[l] && hash_disp(p, p->buckets[i].e[l], i) >= d)
+					n++;
+		}
+		if (ovf < PB_OVF_MAX && ovf != n)
+			return policy_bad(p, err, "hash bucket %llu: overflow count %llu, %llu "
+					  "entries went past it", (unsigned long long)j,
+					  (unsigned long long)ovf, (unsigned long long)n);
+	}
+	return 0;
+}
+
 int policy_validate(const struct policy *p, struct mmsim_error *err)
 {
 	uint64_t res = 0, ghost = 0, used = 0;
@@ -601,24 +721,16 @@ int policy_validate(const struct policy *p, struct mmsim_error *err)
 
 	if (p->error)
 		return policy_bad(p, err, "a reference failed (%s)", mmsim_strerror(p->error));
-	for (uint64_t i = 0; i <= p->mask; i++) {
-		const struct pentry *e = p->slots[i].e;
-		if (!e)
-			continue;
-		used++;
-		if (e->page != p->slots[i].page || policy_lookup(p, e->page) != e)
-			return policy_bad(p, err, "hash slot %llu: page %llu not found by lookup",
-					  (unsigned long long)i, (unsigned long long)e->page);
-		bool r = e->flags & PE_RESIDENT, g = e->flags & PE_GHOST;
-		if (r == g)
-			return policy_bad(p, err, "page %llu is %s", (unsigned long long)e->page,
-					  r ? "both resident and a ghost" : "neither resident nor a ghost");
-		if (!r && (e->flags & (PE_DIRTY | PE_FRESH)))
-			return policy_bad(p, err, "ghost page %llu is dirty or fresh",
-					  (unsigned long long)e->page);
-		res += r;
-		ghost += g;
+	for (uint64_t i = 0; i <= p->bmask; i++) {
+		for (unsigned l = 0; l < PB_LANES; l++) {
+			int rc = validate_lane(p, i, l, &used, &res, &ghost, err);
+			if (rc)
+				return rc;
+		}
 	}
+	int rc = validate_overflow(p, err);
+	if (rc)
+		return rc;
 	if (used != p->nr_slots_used || res != p->nr_resident || ghost != p->nr_ghost)
 		return policy_bad(p, err, "the hash holds %llu entries (%llu resident, %llu ghosts); "
 				  "the counts say %llu (%llu, %llu)", (unsigned long long)used,

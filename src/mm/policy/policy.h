@@ -168,28 +168,56 @@ struct policy {
 	size_t nr_chunks, chunks_cap;
 	uint64_t pool_used;		/* entries ever handed out of the chunks */
 	struct pentry *free_list;	/* forgotten entries (linked through lru.next) */
-	struct pslot *slots;		/* open addressing, linear probing, no tombstones */
-	uint64_t mask, nr_slots_used;
-	unsigned shift;			/* 64 - log2(slots): the hash's top bits index */
+	struct pbucket *buckets;	/* the hash from page to entry (policy.c) */
+	uint64_t bmask, nr_slots_used;	/* buckets - 1; entries in the hash */
+	unsigned shift;			/* 64 - log2(buckets): the hash's top bits index */
 	char name[96];			/* the spec as normalised: "clock:ref=1" */
 };
 
-struct pslot {
-	uint64_t page;
-	struct pentry *e;		/* NULL: empty */
-};
+/*
+ * One bucket of the hash: a cache line of PB_LANES entries of pages that hash to it (or,
+ * when it overflowed, to a bucket before it), each with an 8-bit tag from the page's hash
+ * so that a lookup touches the entry only when the tag matches.
+ * ctrl: byte i (bits 8i .. 8i+7) for i < PB_LANES is the tag of e[i], 0 when e[i] is empty
+ * (tags are never 0); the top byte counts the entries that went past this bucket because
+ * it was full (saturating at 255, which then stays). Invariants (policy_validate): a lane
+ * is empty exactly when its tag is 0; the entry of a lane has the lane's tag, and its home
+ * bucket is this one or one whose probe passed to here; an overflow count below 255 equals
+ * the number of entries stored after this bucket whose probe started at or before it.
+ */
+#define PB_LANES	7
+struct pbucket {
+	uint64_t ctrl;
+	struct pentry *e[PB_LANES];
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct pbucket) == 64, "a hash bucket is one cache line");
 
 #define POLICY_GOLDEN	UINT64_C(0x9e3779b97f4a7c15)
 
-/* The home slot of page in p's hash (Fibonacci hashing: the product's top bits). */
-static inline uint64_t policy_slot_of(const struct policy *p, uint64_t page)
+/*
+ * The hash of page: Fibonacci hashing (Knuth TAOCP vol. 3, 6.4), a bijection of the 64-bit
+ * page numbers; its top bits pick the bucket, the 8 bits below them the tag.
+ */
+static inline uint64_t policy_hash(uint64_t page)
 {
-	return (page * POLICY_GOLDEN) >> p->shift;
+	return page * POLICY_GOLDEN;
+}
+
+/* The home bucket of hash h in p's table. */
+static inline struct pbucket *policy_bucket_of(const struct policy *p, uint64_t h)
+{
+	return &p->buckets[h >> p->shift];
+}
+
+/* Prefetch the home bucket of page (a hint: nothing changes). */
+static inline void policy_prefetch_page(const struct policy *p, uint64_t page)
+{
+	__builtin_prefetch(policy_bucket_of(p, policy_hash(page)));
 }
 
 /*
  * Prefetch for the next evictions from the front of list h (linked through lru): the hash
- * slot of the first entry (which an earlier call brought into the cache) and the second
+ * bucket of the first entry (which an earlier call brought into the cache) and the second
  * entry itself, so that when they become victims their memory is near. A hint only.
  */
 static inline void policy_prefetch_front(const struct policy *p, const struct list_head *h)
@@ -198,7 +226,7 @@ static inline void policy_prefetch_front(const struct policy *p, const struct li
 
 	if (n1 == h)
 		return;
-	__builtin_prefetch(&p->slots[policy_slot_of(p, list_entry(n1, struct pentry, lru)->page)]);
+	policy_prefetch_page(p, list_entry(n1, struct pentry, lru)->page);
 	if (n1->next != h)
 		__builtin_prefetch(list_entry(n1->next, struct pentry, lru));
 }
