@@ -350,6 +350,88 @@ static void test_remove_pages(void **state)
 	}
 }
 
+/* Run spec over trace[] mapped through map[] (ids to pages), removing a page every 5th
+   reference; validated every 97 references and at the end. */
+static struct policy_stats run_mapped(const char *spec, uint64_t frames, const uint64_t *trace,
+				      const bool *w, const uint64_t *next, size_t n,
+				      const uint64_t *map, uint64_t span)
+{
+	struct policy *p;
+	struct mmsim_error err = { 0 };
+	struct policy_stats st;
+	struct rng g;
+
+	rng_seed(&g, 11);
+	assert_int_equal(policy_create(spec, frames, 1, &p, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		policy_access(p, map[trace[i]], w[i], next[i]);
+		if (i % 5 == 4)
+			policy_remove_page(p, map[rng_below(&g, span)]);
+		if ((i % 97 == 0 || i + 1 == n) && policy_validate(p, &err))
+			fail_msg("%s, %llu frames, reference %zu: %s", spec,
+				 (unsigned long long)frames, i, err.msg);
+	}
+	policy_get_stats(p, &st);
+	policy_destroy(p);
+	return st;
+}
+
+/*
+ * The engine's hash (policy.c) under collisions: 300 pages whose hashes share the top 32
+ * bits (one home bucket and one tag for any table up to 2^24 buckets), so that lookups
+ * compare entries and buckets overflow. First all of them resident (more than 255 entries
+ * probe past the home bucket: its overflow count saturates), then removed one by one, the
+ * hash validated after each; then every policy with pages removed on the way: no policy
+ * looks at the page numbers, so every count equals that of the same run over 0..299.
+ */
+static void test_hash_collisions(void **state)
+{
+	enum { N = 4000, SPAN = 300 };
+	static uint64_t trace[N], next[N], ids[SPAN], coll[SPAN];
+	static const uint64_t frames[] = { 40, 400 };
+	static bool w[N];
+	uint64_t inv = POLICY_GOLDEN;
+
+	(void)state;
+	for (int i = 0; i < 6; i++)	/* Newton's iteration: the inverse mod 2^64 */
+		inv *= 2 - POLICY_GOLDEN * inv;
+	assert_true(POLICY_GOLDEN * inv == 1);
+	for (uint64_t i = 0; i < SPAN; i++) {
+		ids[i] = i;
+		coll[i] = ((UINT64_C(0x5a5a5a5a) << 32) | i) * inv;	/* hash 5a5a5a5a | i */
+		assert_true(policy_hash(coll[i]) >> 32 == 0x5a5a5a5a);
+	}
+	random_trace(5, trace, w, N, SPAN);
+	next_uses(trace, N, next);
+	/* fill and drain: all SPAN in (more than 255 probe past the home bucket), then out */
+	struct policy *p;
+	struct mmsim_error err = { 0 };
+	assert_int_equal(policy_create("lru", SPAN, 1, &p, &err), 0);
+	for (uint64_t i = 0; i < SPAN; i++)
+		policy_access(p, coll[i], false, POLICY_NEVER);
+	for (uint64_t i = 0; i < SPAN; i++) {
+		policy_remove_page(p, coll[(i * 7) % SPAN]);	/* 7 and SPAN are coprime */
+		if (policy_validate(p, &err))
+			fail_msg("after %llu removals: %s", (unsigned long long)i + 1, err.msg);
+	}
+	assert_int_equal(p->nr_resident, 0);
+	policy_destroy(p);
+	for (size_t k = 0; k < policy_registry_len; k++) {
+		for (size_t f = 0; f < 2; f++) {
+			const char *name = policy_registry[k]->name;
+			uint64_t fr = frames[f];
+			struct policy_stats a = run_mapped(name, fr, trace, w, next, N, ids, SPAN);
+			struct policy_stats b = run_mapped(name, fr, trace, w, next, N, coll, SPAN);
+			if (a.hits != b.hits || a.faults != b.faults ||
+			    a.evictions != b.evictions || a.resident != b.resident ||
+			    a.dirty_writebacks != b.dirty_writebacks)
+				fail_msg("%s, %llu frames: %llu faults, %llu with colliding pages",
+					 name, (unsigned long long)fr, (unsigned long long)a.faults,
+					 (unsigned long long)b.faults);
+		}
+	}
+}
+
 /* The same seed gives the same Random run; seed= overrides the machine's. */
 static void test_random_seeded(void **state)
 {
@@ -436,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_bzip_golden),
 		cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_remove_pages),
+		cmocka_unit_test(test_hash_collisions),
 		cmocka_unit_test(test_random_seeded),
 		cmocka_unit_test(test_second_page),
 		cmocka_unit_test(test_errors),

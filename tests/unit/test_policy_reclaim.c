@@ -294,6 +294,62 @@ static void test_machine_mode_interleavings(void **state)
 }
 
 /*
+ * Admissions over the limit: the machine cannot free any victim (every one is put back) and
+ * the page comes in anyway, on 1 and 2 frames, mixed with normal admissions, reclaim and
+ * references. No policy may touch an empty list for it (ARC's and CAR's ghost trimming did:
+ * an entry read from a list head) and every invariant holds after each step.
+ */
+static void test_machine_mode_over_limit(void **state)
+{
+	struct rng g;
+	struct mmsim_error err = { 0 };
+	char msg[512];
+
+	(void)state;
+	rng_seed(&g, 17);
+	for (size_t k = 0; k < policy_registry_len; k++) {
+		const struct policy_ops *ops = policy_registry[k];
+
+		if (ops->needs_future)
+			continue;
+		for (uint64_t frames = 1; frames <= 2; frames++) {
+			struct policy *p;
+
+			assert_int_equal(policy_create_machine(ops->name, frames, 1, &p, &err), 0);
+			for (int step = 0; step < 2000; step++) {
+				uint64_t page = rng_below(&g, 8), x = rng_below(&g, 100);
+				bool keep_all = rng_below(&g, 3) == 0;
+
+				if (x < 50 && !policy_lookup_resident(p, page)) {
+					assert_int_equal(policy_machine_make_room(p, page), 0);
+					struct policy_victim v[POLICY_MAX_VICTIMS];
+					unsigned int n = p->nr_victims;
+
+					memcpy(v, p->victims, n * sizeof(v[0]));
+					for (unsigned int i = 0; keep_all && i < n; i++)
+						assert_int_equal(policy_machine_putback(p, &v[i]), 0);
+					assert_int_equal(policy_machine_insert(p, page, 100 + page,
+									       true), 0);
+				} else if (x < 60) {
+					if (p->nr_resident)
+						assert_int_equal(policy_machine_choose(p), 0);
+				} else if (x < 70) {
+					policy_remove_page(p, page);
+				} else {
+					policy_machine_reference(p, page, rng_below(&g, 3) == 0);
+				}
+				if (policy_validate(p, &err)) {
+					mmsim_error_format(&err, msg, sizeof(msg));
+					fail_msg("%s, %llu frames, step %d: %s", ops->name,
+						 (unsigned long long)frames, step, msg);
+				}
+			}
+			policy_destroy(p);
+		}
+	}
+}
+
+/*
  * Without policy_frames the watermarks decide when reclaim runs, and kswapd and direct
  * reclaim take the policy's victims (rpolicy_shrink): more anonymous memory than RAM is
  * written and read back through swap, every byte intact, counted in pgscan/pgsteal and in
@@ -336,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_every_policy_as_trace_mode),
 		cmocka_unit_test(test_opt_refused),
 		cmocka_unit_test(test_machine_mode_interleavings),
+		cmocka_unit_test(test_machine_mode_over_limit),
 		cmocka_unit_test(test_watermark_reclaim_takes_policy_victims),
 		cmocka_unit_test(test_anon_identity_through_swap),
 	};

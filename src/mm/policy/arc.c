@@ -69,9 +69,19 @@ static void arc_hit(struct policy *p, struct pentry *e)
 	arc_add(a, e, ARC_T2);
 }
 
+/*
+ * Forget the LRU ghost of list l. Only in machine mode, after an admission over the limit
+ * (policy.h), can the list the algorithm names be empty: the other ghost list gives one.
+ */
 static void forget_lru(struct policy *p, struct arc *a, int l)
 {
-	struct pentry *g = lru_of(a, l);
+	struct pentry *g;
+
+	if (!a->n[l])
+		l = l == ARC_B1 ? ARC_B2 : ARC_B1;
+	if (!a->n[l])
+		return;
+	g = lru_of(a, l);
 
 	arc_del(a, g);
 	policy_forget(p, g);

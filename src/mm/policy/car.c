@@ -76,9 +76,16 @@ static void car_replace(struct policy *p, struct car *a)
 	}
 }
 
+/* As arc.c's forget_lru: an empty list only after an admission over the limit. */
 static void car_forget_lru(struct policy *p, struct car *a, int l)
 {
-	struct pentry *g = list_first_entry(&a->l[l], struct pentry, lru);
+	struct pentry *g;
+
+	if (!a->n[l])
+		l = l == CAR_B1 ? CAR_B2 : CAR_B1;
+	if (!a->n[l])
+		return;
+	g = list_first_entry(&a->l[l], struct pentry, lru);
 
 	car_del(a, g);
 	policy_forget(p, g);
@@ -96,6 +103,13 @@ static void car_evict(struct policy *p, struct pentry *x)
 			car_forget_lru(p, a, CAR_B1);
 		else if (a->n[CAR_T1] + a->n[CAR_T2] + a->n[CAR_B1] + a->n[CAR_B2] ==
 			 2 * p->frames)
+			car_forget_lru(p, a, CAR_B2);
+		/*
+		 * after an admission over the limit the counts can pass those equalities: keep
+		 * the ghosts within the engine's bound as the directory's size would
+		 */
+		while (p->machine && p->st.over_limit && p->nr_ghost &&
+		       p->nr_ghost >= p->ghost_max)
 			car_forget_lru(p, a, CAR_B2);
 	}
 }

@@ -77,7 +77,13 @@ static void prune(struct policy *p, struct lirs *l)
 			return;
 		s_del(b);
 		if (b->flags & PE_GHOST) {
-			list_del(&b->link2);
+			/*
+			 * A ghost is on the ghost list (PE_P3) but the one coming in, which
+			 * evict() took off it: in machine mode a victim put back can prune it
+			 * before it is inserted (it is then forgotten, and comes in as new)
+			 */
+			if (b->flags & PE_P3)
+				list_del(&b->link2);
 			policy_forget(p, b);
 		}
 	}

@@ -15,7 +15,7 @@
  *   eviction    a resident page leaves to make room; a dirty one costs a write-back.
  *
  * The engine (policy.c) owns the entries (a chunked pool: entries never move, so policies
- * link them on intrusive lists), the open-addressing hash from page number to entry, and the
+ * link them on intrusive lists), the hash from page number to entry (struct pbucket), and the
  * counters. A policy (one file each, registered in policy_registry[]) owns the order of its
  * entries. One reference:
  *
