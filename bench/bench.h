@@ -1,10 +1,29 @@
 /*
- * What every benchmark program shares: the clock, one measurement's result, and sorting
- * RUNS results so that the median, minimum and maximum can be printed.
+ * What every benchmark program shares: the clock, one measurement's result, sorting RUNS
+ * results so that the median, minimum and maximum can be printed, and booting a machine.
  */
 #ifndef MMSIM_BENCH_BENCH_H
 #define MMSIM_BENCH_BENCH_H
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+#include "mmsim/mmsim.h"
+
+/* A default machine with ram bytes ("2G"); a machine that does not boot ends the program. */
+static inline mmsim_machine *bench_boot(const char *ram)
+{
+	struct mmsim_error err = { 0 };
+	mmsim_config *cfg = NULL;
+	mmsim_machine *m = NULL;
+
+	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", ram, &err) ||
+	    mmsim_boot(cfg, &m, &err)) {
+		fprintf(stderr, "cannot boot a %s machine: %s\n", ram, err.msg);
+		exit(1);
+	}
+	mmsim_config_free(cfg);
+	return m;
+}
 
 /* Seconds on the monotonic clock. */
 static inline double now(void)

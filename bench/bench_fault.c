@@ -416,19 +416,6 @@ static void print(const char *name, struct result *r, const char *unit, int rate
 		       r[0].ns, r[RUNS - 1].ns, ok ? "" : "  PREMISE FAILED");
 }
 
-static mmsim_machine *boot_2g(void)
-{
-	struct mmsim_error err = { 0 };
-	mmsim_config *cfg = NULL;
-	mmsim_machine *m = NULL;
-
-	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-	    mmsim_boot(cfg, &m, &err))
-		die(err.msg);
-	mmsim_config_free(cfg);
-	return m;
-}
-
 /* --warm [--cpu]: the warm anonymous write fault alone, a fresh machine per run. */
 static int warm_only(int cpu)
 {
@@ -437,7 +424,7 @@ static int warm_only(int cpu)
 	if (cpu)
 		clk = cpu_now;
 	for (int i = 0; i < RUNS; i++) {
-		mmsim_machine *m = boot_2g();
+		mmsim_machine *m = bench_boot("2G");
 
 		warm[i] = sim_anon(m, MMU_WRITE, &first[i]);
 		mmsim_machine_free(m);
@@ -463,14 +450,9 @@ int main(int argc, char **argv)
 	write_data_file(dpath);
 
 	for (int i = 0; i < RUNS; i++) {
-		mmsim_config *cfg = NULL;
-		mmsim_machine *m = NULL;
-
 		/* a fresh machine per run, so that "first" is a first touch every time */
-		if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-		    mmsim_boot(cfg, &m, &err))
-			die(err.msg);
-		mmsim_config_free(cfg);
+		mmsim_machine *m = bench_boot("2G");
+
 		warm[i] = sim_anon(m, MMU_WRITE, &first[i]);
 		rd[i] = sim_anon(m, MMU_READ, NULL);
 		cow[i] = sim_cow(m);
@@ -499,15 +481,10 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bench_fault.%d.lackey", dir, (int)getpid());
 	write_trace(path, lines);
 	for (int i = 0; i < RUNS; i++) {
-		mmsim_config *cfg = NULL;
-		mmsim_machine *m = NULL;
+		mmsim_machine *m = bench_boot("2G");
 		struct mmsim_trace_opts o = { .auto_vma = 1 };
 		struct mmsim_trace_result res;
 
-		if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-		    mmsim_boot(cfg, &m, &err))
-			die(err.msg);
-		mmsim_config_free(cfg);
 		double t0 = now();
 		int rc = mmsim_trace_run(m, path, &o, &res, &err);
 		double secs = now() - t0;

@@ -72,13 +72,8 @@ static void report(const char *label, uint64_t n, struct result *r)
 
 static mmsim_machine *boot(void)
 {
-	mmsim_config *cfg = NULL;
-	mmsim_machine *m = NULL;
-	struct mmsim_error err = { 0 };
-	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-	    mmsim_boot(cfg, &m, &err))
-		die("cannot boot a machine");
-	mmsim_config_free(cfg);
+	mmsim_machine *m = bench_boot("2G");
+
 	((struct mmsim_machine *)m)->mm.check = false;
 	return m;
 }

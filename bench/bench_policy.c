@@ -104,38 +104,11 @@ static struct policy_ref *gen_trace(size_t n)
 
 struct ref_result { uint64_t faults, writebacks; };
 
-static struct ref_result ref_fifo(const struct policy_ref *r, size_t n)
-{
-	uint32_t *ring = calloc(FRAMES, sizeof(*ring));
-	uint8_t *in = calloc(UNIVERSE, 1), *dirty = calloc(UNIVERSE, 1);
-	struct ref_result res = { 0, 0 };
-	size_t used = 0, hand = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		uint32_t pg = (uint32_t)r[i].page;
-		if (!in[pg]) {
-			res.faults++;
-			if (used == FRAMES) {
-				uint32_t v = ring[hand];
-				res.writebacks += dirty[v];
-				in[v] = dirty[v] = 0;
-				ring[hand] = pg;
-				hand = (hand + 1) % FRAMES;
-			} else {
-				ring[used++] = pg;
-			}
-			in[pg] = 1;
-		}
-		dirty[pg] |= (uint8_t)r[i].write;
-	}
-	free(ring);
-	free(in);
-	free(dirty);
-	return res;
-}
-
-/* The textbook clock: a ring of frames, a hand, a reference bit set at load. */
-static struct ref_result ref_clock(const struct policy_ref *r, size_t n)
+/*
+ * The textbook clock: a ring of frames, a hand, a reference bit set at load and on a hit.
+ * Without second chances (FIFO) no bit is ever set, and the hand takes the oldest page.
+ */
+static struct ref_result ref_clock(const struct policy_ref *r, size_t n, bool second_chance)
 {
 	uint32_t *ring = calloc(FRAMES, sizeof(*ring));
 	uint8_t *in = calloc(UNIVERSE, 1), *dirty = calloc(UNIVERSE, 1), *ref = calloc(UNIVERSE, 1);
@@ -145,7 +118,7 @@ static struct ref_result ref_clock(const struct policy_ref *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		uint32_t pg = (uint32_t)r[i].page;
 		if (in[pg]) {
-			ref[pg] = 1;
+			ref[pg] = second_chance;
 		} else {
 			res.faults++;
 			if (used == FRAMES) {
@@ -161,7 +134,8 @@ static struct ref_result ref_clock(const struct policy_ref *r, size_t n)
 			} else {
 				ring[used++] = pg;
 			}
-			in[pg] = ref[pg] = 1;
+			in[pg] = 1;
+			ref[pg] = second_chance;
 		}
 		dirty[pg] |= (uint8_t)r[i].write;
 	}
@@ -501,9 +475,9 @@ int main(int argc, char **argv)
 		if (!strcmp(name, "lru"))
 			ref = ref_lru(r, n);
 		else if (!strcmp(name, "fifo"))
-			ref = ref_fifo(r, n);
+			ref = ref_clock(r, n, false);
 		else if (!strcmp(name, "clock"))
-			ref = ref_clock(r, n);
+			ref = ref_clock(r, n, true);
 		else if (!strcmp(name, "arc"))
 			ref = ref_arc(r, n);
 		else

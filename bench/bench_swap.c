@@ -75,16 +75,11 @@ static void fill(uint8_t *buf, uint64_t i)
 static struct mmsim_machine *setup(struct task_struct **tp)
 {
 	struct mmsim_error err = { 0 };
-	mmsim_config *cfg = NULL;
-	struct mmsim_machine *m = NULL;
+	struct mmsim_machine *m = (struct mmsim_machine *)bench_boot("1G");
 	struct task_struct *t;
 	struct access_result ar;
 	uint8_t buf[PAGE];
 
-	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "1G", &err) ||
-	    mmsim_boot(cfg, &m, &err))
-		die(err.msg);
-	mmsim_config_free(cfg);
 	unlink(swapfile);
 	if (mkswap_file(swapfile, (2 * npages + 1) * PAGE, &err) ||
 	    sys_swapon(&m->mm, swapfile, 0, &err))

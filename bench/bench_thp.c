@@ -279,17 +279,11 @@ static void print(const char *name, struct result *r)
 int main(void)
 {
 	struct result warm[RUNS], first[RUNS], rd[RUNS], cow[RUNS], nw[RUNS], nr[RUNS], nc[RUNS];
-	struct mmsim_error err = { 0 };
 
 	for (int i = 0; i < RUNS; i++) {
-		mmsim_config *cfg = NULL;
-		mmsim_machine *m = NULL;
-
 		/* a fresh machine per run, so that "first" is a first touch every time */
-		if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-		    mmsim_boot(cfg, &m, &err))
-			die(err.msg);
-		mmsim_config_free(cfg);
+		mmsim_machine *m = bench_boot("2G");
+
 		warm[i] = sim_thp(m, MMU_WRITE, &first[i]);
 		rd[i] = sim_thp(m, MMU_READ, NULL);
 		cow[i] = sim_cow_split(m);

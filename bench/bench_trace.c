@@ -230,15 +230,8 @@ static struct result simulate(const char *path, long lines, bool fast, uint64_t 
 	struct trace_run_opts o = { .auto_vma = 1, .no_fast_path = !fast };
 	struct mmsim_error err = { 0 };
 	struct mmsim_trace_result res;
-	mmsim_config *cfg = NULL;
-	mmsim_machine *m = NULL;
+	mmsim_machine *m = bench_boot("2G");
 
-	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "2G", &err) ||
-	    mmsim_boot(cfg, &m, &err)) {
-		fprintf(stderr, "bench_trace: boot: %s\n", err.msg);
-		exit(1);
-	}
-	mmsim_config_free(cfg);
 	double t0 = now();
 	int rc = trace_run(m, path, &o, &res, NULL, &err);
 	double t = now() - t0;

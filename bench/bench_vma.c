@@ -124,13 +124,7 @@ static struct result bench_link(struct mm_struct *mm, const uint64_t *gap, uint6
 int main(int argc, char **argv)
 {
 	uint64_t ops = argc > 1 ? strtoull(argv[1], NULL, 0) : 4000000;
-	mmsim_config *cfg = NULL;
-	mmsim_machine *m = NULL;
-	struct mmsim_error err = { 0 };
-	if (mmsim_config_new(&cfg) || mmsim_config_set(cfg, "ram", "1G", &err) ||
-	    mmsim_boot(cfg, &m, &err))
-		die("cannot boot a machine");
-	mmsim_config_free(cfg);
+	mmsim_machine *m = bench_boot("1G");
 	struct mm_sys *ms = &((struct mmsim_machine *)m)->mm;
 	ms->check = false;
 	struct rng rng;

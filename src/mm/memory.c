@@ -389,6 +389,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	p = alloc_anon_folio(mm, true);
 	if (!p)
 		return VM_FAULT_OOM;
+	page_set(p, PG_uptodate);	/* __folio_mark_uptodate: zeroed, its contents are valid */
 	if (vma->vm_flags & VM_WRITE)
 		prot = prot_mkwrite(mm, prot);
 	err = map_one_pte(vmf, page_to_pfn(ms, p) << ms->page_shift, prot,
@@ -437,6 +438,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 		return VM_FAULT_OOM;
 	if (old)
 		memcpy(page_address(ms, p), page_address(ms, old), ms->page_size);
+	page_set(p, PG_uptodate);	/* wp_page_copy's __folio_mark_uptodate */
 	prot = prot_mkwrite(mm, (uint32_t)vma->vm_page_prot);
 	/* ptep_clear_flush, then set_pte_at */
 	if (set_pte(mm, vmf->entry_pa, vmf->level, page_to_pfn(ms, p) << ms->page_shift, prot)) {
@@ -613,6 +615,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
 		goto out_free_cow;
 	memcpy(page_address(ms, vmf->cow_page), page_address(ms, vmf->page), ms->page_size);
+	page_set(vmf->cow_page, PG_uptodate);	/* do_cow_fault's __folio_mark_uptodate */
 	ret |= finish_fault(vmf);
 	/* the file page's reference from ->fault is not a mapping's */
 	folio_put(ms, cpu_of(mm), page_folio(vmf->page));

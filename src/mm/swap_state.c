@@ -150,12 +150,6 @@ int add_to_swap(struct mm_sys *ms, struct page *folio)
 	}
 	/* shrink_folio_list: always dirty, so that a MADV_FREE'd PTE's data gets written */
 	page_set(folio, PG_dirty);
-	/*
-	 * Linux marks an anonymous folio uptodate when its fault fills it; the model's fault
-	 * paths do not, so it happens here, before the first reader that asks: a fault that
-	 * finds the folio in the swap cache while (or after) its write is in flight.
-	 */
-	page_set(folio, PG_uptodate);
 	return 0;
 }
 

@@ -15,8 +15,6 @@ SRC=$2
 # shellcheck source=lib/expect.bash
 . "$(dirname "$0")/lib/expect.bash"
 
-field() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$tmp/out"; }
-want() { [ "$(field "$1")" = "$2" ] || fail "$3: $1 is '$(field "$1")', expected $2"; }
 
 # Belady's anomaly: pages as byte addresses (page N at N * 4096) and as raw numbers
 : >"$tmp/belady.trace"

@@ -15,8 +15,6 @@ SRC=$2
 # shellcheck source=lib/expect.bash
 . "$(dirname "$0")/lib/expect.bash"
 
-field() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$tmp/out"; }
-want() { [ "$(field "$1")" = "$2" ] || fail "$3: $1 is '$(field "$1")', expected $2"; }
 
 # N distinct pages written, 1 MiB apart half the time so several chunks and VMAs are made
 N=300
@@ -216,6 +214,6 @@ if command -v valgrind >/dev/null && command -v strace >/dev/null &&
 	[ "$rc" = 0 ] || fail "trace --log vg.strace vg.lackey: exit $rc"
 	grep -q "^process: *pid $vgpid of $tmp/vg.strace (the pid the trace names" "$tmp/out" ||
 		fail "trace --log vg.strace: not valgrind's process $vgpid"
-	[ "$(field pgfault)" -gt 10 ] || fail "trace --log vg.strace: too few faults"
+	[ "$(count pgfault)" -gt 10 ] || fail "trace --log vg.strace: too few faults"
 fi
 exit 0

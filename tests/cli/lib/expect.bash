@@ -5,6 +5,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -s "$tmp/err" ] && sed 's/^/  stderr: /' "$tmp/err" >&2; exit 1; }
 run() { rc=0; "$MMSIM" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null || rc=$?; }
+# count NAME: the number after "NAME:" at the start of a line of the last run's output.
+count() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" "$tmp/out"; }
+# want NAME VALUE WHAT: that count is VALUE, or the test fails saying WHAT.
+want() { [ "$(count "$1")" = "$2" ] || fail "$3: $1 is '$(count "$1")', expected $2"; }
 
 # expect_out ARGS... -- NEEDLE...: exit 0, nothing on stderr, stdout holds every NEEDLE.
 expect_out() {
